@@ -1,0 +1,47 @@
+"""steerlens: see how a classifier would move an image, through the complex steerable pyramid.
+
+Decompose an image with an invertible transform (pixels, Fourier, complex
+steerable pyramid), take the classifier's gradient with respect to the
+coefficients' phase (or amplitude), and amplify that one-step gradient the
+way phase-based motion magnification amplifies tiny motions.
+
+>>> import steerlens as sl
+>>> csp = sl.CSP((32, 32), height=3)
+>>> sorted(["CSP", "Fourier", "Pixel", "SteerableLens"]) == sorted(n for n in sl.__all__ if n[0].isupper())
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._version import __version__
+from .transforms import CSP, Coefficients, Fourier, Pixel
+
+_SUBMODULES = (
+    "transforms",
+    "lens",
+    "magnify",
+    "signals",
+    "data",
+    "models",
+    "evaluate",
+    "plot",
+    "widgets",
+)
+_LAZY = {"SteerableLens": "lens", "MorphResult": "lens", "EditResult": "lens"}
+
+__all__ = ["__version__", "CSP", "Fourier", "Pixel", "Coefficients", "SteerableLens", *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    # Submodules load on first use, so `import steerlens` stays fast.
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'steerlens' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_LAZY))

@@ -1,0 +1,63 @@
+"""The package: metadata, public surface, and that its data ships in the wheel."""
+
+from __future__ import annotations
+
+import importlib.resources
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import steerlens as sl
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_version_is_set():
+    assert isinstance(sl.__version__, str)
+    major, minor, *_ = sl.__version__.split(".")
+    assert major.isdigit() and minor.isdigit()
+
+
+def test_public_names_resolve():
+    for name in sl.__all__:
+        assert getattr(sl, name) is not None, name
+
+
+def test_unknown_attribute_is_a_clear_error():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        sl.nope  # noqa: B018
+
+
+def _package_data_files() -> list[str]:
+    root = importlib.resources.files("steerlens")
+    out = []
+    for sub in ("weights", "assets"):
+        d = root / sub
+        if d.is_dir():
+            out += [f"{sub}/{p.name}" for p in d.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return out
+
+
+def test_package_data_found_through_importlib_resources():
+    files = _package_data_files()
+    for rel in files:
+        assert (importlib.resources.files("steerlens") / rel).read_bytes(), rel
+
+
+@pytest.mark.slow
+def test_wheel_contains_package_data(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (wheel,) = tmp_path.glob("steerlens-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "steerlens/__init__.py" in names
+    assert "steerlens/transforms.py" in names
+    for rel in _package_data_files():
+        assert f"steerlens/{rel}" in names, f"{rel} is missing from the wheel: add it to package-data"
