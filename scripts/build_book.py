@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from fetch_widget_js import fetch  # noqa: E402
+from fetch_book_assets import fetch  # noqa: E402
 
 
 def build_env() -> dict[str, str]:

@@ -60,7 +60,7 @@ def launch_note(nb_path: Path | str) -> str:
     download = f"{url}/raw/{branch}/{rel}"
     return (
         f"{NOTE_PREFIX} [open in Colab]({colab}) · [launch on Binder]({binder}) · "
-        f"[download the notebook]({download}) (or use the rocket 🚀 and download buttons at "
+        f"[download the notebook]({download}) (or use the rocket and download buttons at "
         f"the top of the page). Locally: `make book` in a clone, or open this file in Jupyter."
     )
 

@@ -33,13 +33,19 @@ def test_no_cell_errors_in_built_pages(built_book):
         assert "Traceback (most recent call last)" not in text, page.name
 
 
-def test_widget_renderer_is_served_locally(built_book):
+def test_javascript_assets_are_served_locally(built_book):
     assert (built_book / "widgets" / "require.min.js").exists()
     assert (built_book / "widgets" / "html-manager" / "embed-amd.js").exists()
+    assert (built_book / "mathjax" / "tex-mml-chtml.js").exists()
     for page in (built_book / "book").glob("*.html"):
         text = page.read_text()
-        assert "cdn.jsdelivr.net/npm/@jupyter-widgets" not in text, page.name
-        assert "cdnjs.cloudflare.com/ajax/libs/require.js" not in text, page.name
+        assert "cdn.jsdelivr.net" not in text, page.name
+        assert "cdnjs.cloudflare.com" not in text, page.name
+
+
+def test_each_inline_script_appears_once(built_book):
+    for page in (built_book / "book").glob("*.html"):
+        assert page.read_text().count("const THEBE_JS_URL") <= 1, page.name
 
 
 def test_bibliography_renders(built_book):

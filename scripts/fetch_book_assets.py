@@ -1,12 +1,15 @@
-"""Put the ipywidgets HTML renderer into the book's own static files.
+"""Put the book's JavaScript assets into its own static files: no CDN at reading time.
 
-The built book shows saved widget state without a CDN: `_config.yml` points
-`nb_ipywidgets_js` at `widgets/require.min.js` and `widgets/html-manager/embed-amd.js`,
-which `html_extra_path` copies from `book/_extra/widgets/`. Those files (several MB) are not
-committed; this script fetches the pinned npm packages with the ordinary `npm pack` client
-(the npm registry is a package registry, like PyPI) and unpacks what the page needs.
+- the ipywidgets renderer: `_config.yml` points `nb_ipywidgets_js` at
+  `widgets/require.min.js` and `widgets/html-manager/embed-amd.js`;
+- MathJax 3: `_config.yml` sets `mathjax_path` to `mathjax/tex-mml-chtml.js`.
 
-Usage: python scripts/fetch_widget_js.py [--force]
+`html_extra_path` copies both folders from `book/_extra/` into the site's root. The files
+(several MB) are not committed; this script fetches the pinned npm packages with the ordinary
+`npm pack` client (the npm registry is a package registry, like PyPI) and unpacks what the
+pages need.
+
+Usage: python scripts/fetch_book_assets.py [--force]
 """
 
 from __future__ import annotations
@@ -20,13 +23,20 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEST = ROOT / "book" / "_extra" / "widgets"
+DEST = ROOT / "book" / "_extra"
 PACKAGES = {
     # npm spec: (member inside the tarball, destination relative to DEST)
-    "requirejs@2.3.8": [("package/require.js", "require.min.js")],
-    "@jupyter-widgets/html-manager@1.0.15": [("package/dist/", "html-manager/")],
+    "requirejs@2.3.8": [("package/require.js", "widgets/require.min.js")],
+    "@jupyter-widgets/html-manager@1.0.15": [("package/dist/", "widgets/html-manager/")],
+    "mathjax@3.2.2": [
+        ("package/es5/tex-mml-chtml.js", "mathjax/tex-mml-chtml.js"),
+        ("package/es5/output/chtml/", "mathjax/output/chtml/"),
+        ("package/es5/input/", "mathjax/input/"),
+        ("package/es5/ui/", "mathjax/ui/"),
+        ("package/es5/a11y/", "mathjax/a11y/"),
+    ],
 }
-MARKER = DEST / ".complete"
+MARKER = DEST / ".complete-v2"
 
 
 def fetch(force: bool = False) -> Path:
@@ -35,12 +45,13 @@ def fetch(force: bool = False) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         sys.exit(
-            "fetch_widget_js: `npm` was not found. Install Node.js/npm (e.g. `apt-get install npm`) "
-            "so the book can serve the ipywidgets renderer from its own files."
+            "fetch_book_assets: `npm` was not found. Install Node.js/npm (e.g. `apt-get install npm`) "
+            "so the book can serve MathJax and the ipywidgets renderer from its own files."
         )
-    if DEST.exists():
-        shutil.rmtree(DEST)
-    DEST.mkdir(parents=True)
+    for sub in ("widgets", "mathjax"):
+        if (DEST / sub).exists():
+            shutil.rmtree(DEST / sub)
+    DEST.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for spec, members in PACKAGES.items():
             out = subprocess.run(
@@ -64,4 +75,4 @@ def fetch(force: bool = False) -> Path:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--force", action="store_true", help="fetch again even if present")
-    print(f"ipywidgets renderer in {fetch(p.parse_args().force)}")
+    print(f"book assets (ipywidgets renderer, MathJax) in {fetch(p.parse_args().force)}")
