@@ -1,0 +1,65 @@
+"""The built book in a real browser: headless Chromium (Debian's package) through Playwright.
+
+Skipped, with the reason shown, when Chromium is not installed (`apt-get install chromium`);
+`.ci/run` installs it, so CI always runs these.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.book]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium): browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, built_book):
+    """Open a built page; returns (page, errors) where errors collects JS errors."""
+    pages = []
+
+    def _open(rel: str):
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.goto((built_book / rel).as_uri())
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(500)
+        pages.append(page)
+        return page, errors
+
+    yield _open
+    for p in pages:
+        p.close()
+
+
+def test_intro_page_has_navigation_and_no_js_errors(open_page):
+    page, errors = open_page("book/intro.html")
+    assert page.locator("nav.bd-docs-nav").count() == 1
+    assert page.get_by_role("link", name="Setup: check your installation").count() >= 1
+    assert errors == []
+
+
+def test_chapter_has_launch_buttons(open_page):
+    page, errors = open_page("book/00_setup.html")
+    html = page.content()
+    assert "colab.research.google.com" in html and "mybinder.org" in html
+    assert page.locator("img").count() >= 2  # logo + the executed figure
+    assert errors == []
