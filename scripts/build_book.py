@@ -28,7 +28,9 @@ def build_env() -> dict[str, str]:
     offline = str(ROOT / "scripts" / "offline")
     env["PYTHONPATH"] = os.pathsep.join([offline, env["PYTHONPATH"]]) if env.get("PYTHONPATH") else offline
     env["STEERLENS_OFFLINE"] = "1"
-    env.setdefault("MPLBACKEND", "Agg")
+    # no MPLBACKEND here: an inherited "Agg" would override the kernels' inline backend and
+    # every plt.show() in the executed chapters would produce no figure
+    env.pop("MPLBACKEND", None)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env.setdefault("TQDM_DISABLE", "0")
     return env

@@ -44,7 +44,9 @@ def install_cell_source() -> str:
     url, branch = repository()
     return (
         "# Installs steerlens when it is missing (Colab); does nothing where it is installed.\n"
-        "import importlib.util, subprocess, sys\n"
+        "import importlib.util\n"
+        "import subprocess\n"
+        "import sys\n\n"
         'if importlib.util.find_spec("steerlens") is None:\n'
         "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
         f"                    \"steerlens @ git+{url}@{branch}\"], check=True)"

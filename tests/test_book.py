@@ -23,7 +23,7 @@ def test_launch_buttons_in_chapter_pages(built_book):
 
 def test_setup_chapter_shows_an_executed_figure(built_book):
     html = (built_book / "book" / "00_setup.html").read_text()
-    assert re.search(r'<img[^>]+src="[^"]*\.png"', html), "no figure in the executed setup chapter"
+    assert re.search(r'<img[^>]+src="[^"]*_images/[^"]*\.png"', html), "no figure in the executed setup chapter"
     assert "largest reconstruction error" in html
 
 
