@@ -16,7 +16,9 @@ Three kinds of things live here, all used by the motion chapters and the tests:
   resampling.
 * **A displacement meter** — :func:`measure_shift` estimates the global
   sub-pixel translation between two frames from the phase of their
-  cross-power spectrum.
+  cross-power spectrum; :func:`displacement_gain` turns a whole clip's
+  measured shifts into one number, the factor by which a processed video
+  moves more than the known displacement (``1 + α`` for an ideal magnifier).
 
 Conventions
 -----------
@@ -68,6 +70,7 @@ __all__ = [
     "smooth_displacement_field",
     "warped_image",
     "measure_shift",
+    "displacement_gain",
 ]
 
 PATTERNS = ("gabor", "grating")
@@ -1092,3 +1095,62 @@ def measure_shift(
         d = d + (torch.linalg.pinv(normal, rtol=1e-8) @ rhs[..., None])[..., 0]
     out = d.to(torch.float32)
     return out[0] if single else out
+
+
+def displacement_gain(
+    frames: Tensor,
+    reference: Tensor,
+    displacement: Tensor,
+    window: bool = False,
+    frequency_range: tuple[float, float] | None = None,
+) -> float:
+    """The factor ``g`` by which a clip moves, relative to a known displacement.
+
+    Measures every frame's global shift with :func:`measure_shift` and fits
+    ``measured(t) ≈ g·δ(t)`` by least squares over all frames and both
+    components: ``g = Σ_t measured(t)·δ(t) / Σ_t |δ(t)|²``. For a video
+    magnified by ``α`` whose input moved by ``δ(t)``, an ideal magnifier
+    gives ``g = 1 + α``; the measured magnified displacement is ``g·max|δ|``.
+    Components of the measured shift that are perpendicular to ``δ`` (or out
+    of step with it in time) do not count.
+
+    Parameters
+    ----------
+    frames
+        ``T×C×H×W`` frames, e.g. the output of a magnifier (``clip=False``).
+    reference
+        ``C×H×W`` or ``H×W``: the frame the shifts are measured against
+        (the undisplaced input frame).
+    displacement
+        ``T×2`` known displacements ``(d_y, d_x)`` in pixels, not all zero.
+    window, frequency_range
+        Passed to :func:`measure_shift`.
+
+    Returns
+    -------
+    float
+        The gain ``g``.
+
+    Examples
+    --------
+    >>> d = sinusoidal_displacement(8, amplitude=0.2, frequency=1.0, fs=8.0)
+    >>> clip = moving_pattern(d, shape=(32, 32), wavelength=8.0, sigma=5.0)
+    >>> moved_more = moving_pattern(3 * d, shape=(32, 32), wavelength=8.0, sigma=5.0).video
+    >>> round(displacement_gain(moved_more, clip.video[0], d), 3)
+    3.0
+    """
+    check_tensor(frames, "frames")
+    _check_displacement(displacement)
+    if frames.ndim != 4:
+        raise ValueError(f"`frames` must be T×C×H×W, got shape {tuple(frames.shape)}.")
+    if frames.shape[0] != displacement.shape[0]:
+        raise ValueError(
+            f"`frames` has {frames.shape[0]} frames but `displacement` has {displacement.shape[0]} rows; "
+            f"give one displacement (d_y, d_x) per frame."
+        )
+    d = displacement.detach().to("cpu", torch.float64)
+    energy = float((d**2).sum())
+    if energy == 0:
+        raise ValueError("`displacement` is zero in every frame: there is no motion to compare with.")
+    measured = measure_shift(frames, reference, window=window, frequency_range=frequency_range)
+    return float((measured.to("cpu", torch.float64) * d).sum()) / energy

@@ -330,3 +330,29 @@ def test_measure_shift_frequency_range():
     assert float(signals.measure_shift(moving, still)[1]) < 0.45  # unrestricted: pulled to 0
     with pytest.raises(ValueError, match="frequency_range"):
         signals.measure_shift(moved, img, frequency_range=(1.0, 0.5))
+
+
+def test_displacement_gain_recovers_the_factor_and_ignores_perpendicular_motion():
+    d = signals.sinusoidal_displacement(16, amplitude=0.3, frequency=2.0, fs=16.0, angle=0.4)
+    ref = signals.moving_pattern(d, shape=(48, 48), wavelength=8.0, sigma=6.0).video[0]
+    for factor in (0.5, 1.0, 4.0):
+        moved = signals.moving_pattern(factor * d, shape=(48, 48), wavelength=8.0, sigma=6.0).video
+        assert signals.displacement_gain(moved, ref, d) == pytest.approx(factor, rel=2e-3)
+    # motion perpendicular to d does not count; motion against it counts negatively
+    perpendicular = torch.stack([-d[:, 1], d[:, 0]], dim=1)
+    sideways = signals.moving_pattern(perpendicular, shape=(48, 48), wavelength=8.0, sigma=6.0).video
+    assert abs(signals.displacement_gain(sideways, ref, d)) < 1e-3
+    backwards = signals.moving_pattern(-2 * d, shape=(48, 48), wavelength=8.0, sigma=6.0).video
+    assert signals.displacement_gain(backwards, ref, d) == pytest.approx(-2.0, rel=2e-3)
+
+
+def test_displacement_gain_errors():
+    video = torch.rand(4, 1, 16, 16)
+    with pytest.raises(ValueError, match="zero in every frame"):
+        signals.displacement_gain(video, video[0], torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="one displacement"):
+        signals.displacement_gain(video, video[0], torch.ones(5, 2))
+    with pytest.raises(ValueError, match="T×C×H×W"):
+        signals.displacement_gain(video[0], video[0], torch.ones(4, 2))
+    with pytest.raises(ValueError, match="T×2"):
+        signals.displacement_gain(video, video[0], torch.ones(4))
