@@ -1,0 +1,697 @@
+"""The lens: a classifier's gradient in transform coordinates, amplified.
+
+Decompose the source ``x⁰`` into coefficients ``c⁰`` (pixels, Fourier, or the
+complex steerable pyramid), parameterise an edit by real fields ``δ`` (phase
+increment) and ``η`` (log-amplitude increment),
+
+    c(η, δ) = c⁰ · exp(η + iδ),       x(η, δ) = S{r_hi⁰, c(η, δ), r_lo⁰},
+
+take the gradient of the objective ``L`` (lower = more target class) with
+respect to ``δ`` and ``η`` once, at ``δ = η = 0``, and walk along the straight
+line ``δ_α = −α·w_s·∂L/∂δ``, ``η_α = −α·w_s·∂L/∂η``:
+
+    x_α = clip_[0,1](S{r_hi⁰, c⁰·exp(η_α + iδ_α), r_lo⁰}).
+
+Everything after the one forward/backward pass is synthesis only. In the pixel
+domain the line is ``x⁰ − α·∂L/∂x``.
+
+The main entry point is :class:`SteerableLens`. Its results are
+:class:`Gradient` (reusable: :meth:`SteerableLens.apply` and
+:meth:`SteerableLens.frames_from_gradient` turn it into images without more
+gradient work), :class:`MorphResult` and :class:`EditResult`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from ._checks import check_choice, check_images, check_int, check_positive
+from ._line import first_order_change
+from ._objectives import (
+    OBJECTIVES,
+    as_class_tensor,
+    check_class_range,
+    check_logits,
+    eval_mode,
+    objective_loss,
+)
+from ._results import EditResult, Gradient, MorphResult
+from .transforms import COLOR_MODES, CSP, Coefficients, Fourier, Pixel, Transform
+
+__all__ = ["SteerableLens", "Gradient", "MorphResult", "EditResult"]
+
+DOMAINS = ("pixel", "fourier", "csp")
+COMPONENTS = ("phase", "amplitude", "joint")
+NORMALIZATIONS = ("l2", "max_step", "none")
+REGIMES = ("fixed", "live", "persistent")
+
+
+class SteerableLens:
+    """See how a classifier would move an image toward a class.
+
+    Parameters
+    ----------
+    model
+        Any callable mapping images ``B×C×H×W`` to logits ``B×classes``. An
+        ``nn.Module`` is put in eval mode for each call and its mode restored
+        afterwards (with a warning, once, if it was training).
+    domain
+        Coordinates of the edit: ``"csp"`` (complex steerable pyramid),
+        ``"fourier"`` (``rfft2``) or ``"pixel"``.
+    component
+        What is edited in the polar domains: ``"phase"`` (``δ``),
+        ``"amplitude"`` (``η``, the log-amplitude) or ``"joint"`` (both).
+        Ignored by the pixel domain.
+    objective
+        ``"nll"`` (``−log softmax(f)_t``), ``"logit"`` (``−f_t``) or
+        ``"margin"`` (``−(f_t − f_s)``, ``s`` the ``source=`` class or the
+        strongest other class).
+    color
+        ``"rgb"`` edits every channel; ``"luminance"`` edits only YIQ's ``Y``.
+    height, order, downsample
+        The pyramid (``domain="csp"``): number of scales (``"auto"``: as many as
+        fit), angular order (``order + 1`` orientations), subsampling of
+        coarse scales.
+    preprocess
+        Optional callable applied to the images right before the model (e.g.
+        ImageNet normalisation); the lens's images stay in ``[0, 1]``.
+    normalize
+        The unit of ``α``, per image:
+
+        - ``"l2"`` (default): ``α = 1`` changes the image by L2 norm 1 (in
+          ``[0, 1]`` intensity units) to first order. The same unit in every
+          domain, so equal ``α`` means equal first-order image change.
+        - ``"max_step"``: ``α = 1`` makes the largest single step 1: one radian
+          of phase, one unit of log-amplitude (a factor ``e``) or a full
+          ``[0, 1]`` pixel range.
+        - ``"none"``: the raw gradient, as in the seed paper (``α`` then runs
+          to the hundreds or thousands and differs per image).
+    scale_weights
+        ``domain="csp"`` only: ``w_s``, per scale (a sequence of ``height``
+        numbers) or per scale and orientation (a ``height × (order+1)``
+        tensor); zero freezes a band. ``None`` weights every band 1.
+    batch_size
+        Largest batch sent to the model when scoring frames.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import steerlens as sl
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(32 * 32, 10))
+    >>> lens = sl.SteerableLens(model.eval(), domain="csp", component="phase")
+    >>> x = torch.rand(1, 1, 32, 32)
+    >>> frames = lens.extrapolate(x, 3, [0.0, 0.5, 1.0])
+    >>> tuple(frames.shape)
+    (1, 3, 1, 32, 32)
+    >>> bool((frames[:, 0] - x).abs().max() < 1e-5)
+    True
+    """
+
+    def __init__(
+        self,
+        model: Callable[[Tensor], Tensor],
+        domain: Literal["pixel", "fourier", "csp"] = "csp",
+        component: Literal["phase", "amplitude", "joint"] = "phase",
+        objective: Literal["nll", "logit", "margin"] = "nll",
+        color: Literal["rgb", "luminance"] = "rgb",
+        height: Literal["auto"] | int = "auto",
+        order: int = 3,
+        preprocess: Callable[[Tensor], Tensor] | None = None,
+        normalize: Literal["l2", "max_step", "none"] = "l2",
+        scale_weights: Sequence[float] | Tensor | None = None,
+        downsample: bool = False,
+        batch_size: int = 32,
+    ):
+        if not callable(model):
+            raise TypeError(f"`model` must be callable (images → logits), got {type(model).__name__}.")
+        if preprocess is not None and not callable(preprocess):
+            raise TypeError(f"`preprocess` must be callable or None, got {type(preprocess).__name__}.")
+        self.model = model
+        self.domain = check_choice(domain, "domain", DOMAINS)
+        self.component = check_choice(component, "component", COMPONENTS)
+        self.objective = check_choice(objective, "objective", OBJECTIVES)
+        self.color = check_choice(color, "color", COLOR_MODES)
+        self.normalize = check_choice(normalize, "normalize", NORMALIZATIONS)
+        if height != "auto":
+            check_int(height, "height", minimum=1)
+        self.height = height
+        self.order = check_int(order, "order", minimum=1)
+        self.downsample = bool(downsample)
+        self.preprocess = preprocess
+        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
+        self.scale_weights = self._check_scale_weights(scale_weights)
+        self._transforms: dict[tuple[int, int], Transform] = {}
+        self._warned_training = False
+
+    def __repr__(self) -> str:
+        return (
+            f"SteerableLens(domain={self.domain!r}, component={self.component!r}, "
+            f"objective={self.objective!r}, color={self.color!r}, normalize={self.normalize!r})"
+        )
+
+    # -- set-up ------------------------------------------------------------------
+    def _check_scale_weights(self, weights) -> Tensor | None:
+        if weights is None:
+            return None
+        if self.domain != "csp":
+            raise ValueError(
+                f"`scale_weights` weight the pyramid's bands and need domain='csp', "
+                f"got domain={self.domain!r}."
+            )
+        try:
+            w = torch.as_tensor(weights, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(
+                "`scale_weights` must be a sequence of numbers (one per scale) or a "
+                "height × (order+1) tensor."
+            ) from err
+        if w.ndim not in (1, 2) or w.numel() == 0:
+            raise ValueError(
+                f"`scale_weights` must be 1-D (one weight per scale) or 2-D (scale × "
+                f"orientation), got shape {tuple(w.shape)}."
+            )
+        if w.ndim == 2 and w.shape[1] != self.order + 1:
+            raise ValueError(
+                f"`scale_weights` has {w.shape[1]} columns but the pyramid has order+1 = "
+                f"{self.order + 1} orientations."
+            )
+        if not bool(torch.isfinite(w).all()) or bool((w < 0).any()):
+            raise ValueError("`scale_weights` must be finite and ≥ 0 (0 freezes a band).")
+        if not bool((w > 0).any()):
+            raise ValueError("`scale_weights` are all zero: every band would be frozen.")
+        return w
+
+    def transform(self, image_shape: Sequence[int]) -> Transform:
+        """The lens's transform for images of size ``(H, W)`` (built once, then reused).
+
+        Examples
+        --------
+        >>> import torch
+        >>> lens = SteerableLens(torch.nn.Flatten(), domain="csp")
+        >>> lens.transform((32, 32)) is lens.transform((32, 32))
+        True
+        """
+        key = (int(image_shape[0]), int(image_shape[1]))
+        t = self._transforms.get(key)
+        if t is None:
+            if self.domain == "csp":
+                t = CSP(key, height=self.height, order=self.order,
+                        downsample=self.downsample, color=self.color)
+                if self.scale_weights is not None and self.scale_weights.shape[0] != t.height:
+                    raise ValueError(
+                        f"`scale_weights` has {self.scale_weights.shape[0]} scales but the "
+                        f"pyramid for {key[0]}×{key[1]} images has height={t.height}."
+                    )
+            elif self.domain == "fourier":
+                t = Fourier(key, color=self.color)
+            else:
+                t = Pixel(color=self.color)
+            self._transforms[key] = t
+        return t
+
+    @contextmanager
+    def _eval(self) -> Iterator[None]:
+        with eval_mode(self.model, warn=not self._warned_training) as was_training:
+            self._warned_training |= was_training
+            yield
+
+    def _logits(self, images: Tensor) -> Tensor:
+        inputs = self.preprocess(images) if self.preprocess is not None else images
+        return check_logits(self.model(inputs), images.shape[0])
+
+    def probabilities(self, images: Tensor) -> Tensor:
+        """Softmax of the model on a batch of images (eval mode, no gradient).
+
+        Examples
+        --------
+        >>> import torch
+        >>> lens = SteerableLens(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 3)).eval())
+        >>> p = lens.probabilities(torch.rand(2, 1, 8, 8))
+        >>> tuple(p.shape), bool(torch.allclose(p.sum(1), torch.ones(2)))
+        ((2, 3), True)
+        """
+        images = check_images(images, "images")
+        with torch.no_grad(), self._eval():
+            chunks = [self._logits(c).softmax(dim=1) for c in images.split(self.batch_size)]
+        return torch.cat(chunks)
+
+    # -- the gradient --------------------------------------------------------------
+    def gradient(self, x: Tensor, target, *, source=None) -> Gradient:
+        """One forward/backward pass: ``∂L/∂δ`` and ``∂L/∂η`` (or ``∂L/∂x``) at ``x``.
+
+        Parameters
+        ----------
+        x
+            Images ``B×C×H×W`` in ``[0, 1]`` (float; 1 or 3 channels; even
+            sizes for the Fourier and CSP domains).
+        target
+            Target class: an int, or one per image (length-``B`` tensor).
+        source
+            ``objective="margin"`` only: the class to move away from (int or
+            per image); default the strongest non-target class.
+
+        Returns
+        -------
+        Gradient
+            Reusable by :meth:`apply` and :meth:`frames_from_gradient`.
+
+        Examples
+        --------
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16 * 16, 4)).eval()
+        >>> g = SteerableLens(model, domain="csp", height=2).gradient(torch.rand(2, 1, 16, 16), 1)
+        >>> len(g.grad_phase), tuple(g.grad_phase[0].shape), g.grad_log_amplitude
+        (2, (2, 1, 4, 16, 16), None)
+        """
+        x = check_images(x, "x").detach()
+        target = as_class_tensor(target, "target", x.shape[0], x.device)
+        source = self._check_source(source, target)
+        transform = self.transform(tuple(x.shape[-2:]))
+        with torch.no_grad():
+            coeffs = transform.analyze(x)
+        with self._eval():
+            return self._gradient_at(transform, coeffs, target, source, anchor=x)
+
+    def _check_source(self, source, target: Tensor) -> Tensor | None:
+        if source is None:
+            return None
+        if self.objective != "margin":
+            raise ValueError(
+                f"`source` is only used by objective='margin', but this lens has "
+                f"objective={self.objective!r}."
+            )
+        source = as_class_tensor(source, "source", target.shape[0], target.device)
+        if bool((source == target).any()):
+            raise ValueError("`source` equals `target` for some image: the margin would be 0.")
+        return source
+
+    def _gradient_at(
+        self,
+        transform: Transform,
+        coeffs: Coefficients,
+        target: Tensor,
+        source: Tensor | None,
+        anchor: Tensor | None,
+    ) -> Gradient:
+        """Gradient at ``coeffs``; the model sees ``anchor`` (default: the clipped synthesis)."""
+        bands = coeffs.bands
+
+        def zeros(b: Tensor) -> Tensor:
+            dtype = b.real.dtype if b.is_complex() else b.dtype
+            return torch.zeros(b.shape, dtype=dtype, device=b.device, requires_grad=True)
+
+        polar = transform.polar
+        delta = [zeros(b) for b in bands] if polar and self.component != "amplitude" else None
+        eta = [zeros(b) for b in bands] if polar and self.component != "phase" else None
+        shift = None if polar else [zeros(b) for b in bands]
+        leaves = [*(delta or []), *(eta or []), *(shift or [])]
+        with torch.enable_grad():
+            if polar:
+                edited = transform.polar_edit(coeffs, eta=eta, delta=delta)
+            else:
+                edited = Coefficients([b + d for b, d in zip(bands, shift, strict=True)], coeffs.fixed)
+            x_rec = transform.synthesize(edited)
+            rec = x_rec.detach()
+            # Forward value: the source itself (or the clipped synthesis); gradient: the
+            # synthesis's (a straight-through clip, so saturated pixels keep a gradient).
+            value = anchor if anchor is not None else rec.clamp(0.0, 1.0)
+            logits = self._logits(value + (x_rec - rec))
+            check_class_range(target, "target", logits.shape[1])
+            if source is not None:
+                check_class_range(source, "source", logits.shape[1])
+            loss = objective_loss(logits, target, self.objective, source)
+            grads = list(torch.autograd.grad(loss.sum(), leaves))
+        n = len(bands)
+        grad_phase = grads[:n] if delta is not None else None
+        grads = grads[n:] if delta is not None else grads
+        grad_amp = grads[:n] if eta is not None else None
+        grad_pix = grads if shift is not None else None
+
+        weights = self._band_weights(n, rec)
+        steps = [
+            None if g is None else [None if w is None else -w * gs for w, gs in zip(weights, g, strict=True)]
+            for g in (grad_phase, grad_amp, grad_pix)
+        ]
+        # α's unit: the first-order image change of a unit step (exact: synthesis is linear)
+        raw_norm = first_order_change(transform, coeffs, *steps).flatten(1).norm(dim=1)
+        unit = self._unit(steps, raw_norm)
+        steps = [
+            None if part is None else [None if t is None else t * _batch_view(unit, t) for t in part]
+            for part in steps
+        ]
+        return Gradient(
+            x=value.detach(),
+            target=target,
+            loss=loss.detach(),
+            logits=logits.detach(),
+            coefficients=coeffs.detach(),
+            grad_phase=grad_phase,
+            grad_log_amplitude=grad_amp,
+            grad_pixel=grad_pix,
+            step_phase=steps[0],
+            step_log_amplitude=steps[1],
+            step_pixel=steps[2],
+            unit=unit,
+            first_order_norm=raw_norm * unit,
+            reconstruction=rec.clamp(0.0, 1.0),
+            transform=transform,
+            domain=self.domain,
+            component=self.component,
+            normalize=self.normalize,
+        )
+
+    def _unit(self, steps: list, first_order_norm: Tensor) -> Tensor:
+        """Per image, the factor that gives ``α`` the lens's ``normalize`` unit."""
+        if self.normalize == "none":
+            return torch.ones_like(first_order_norm)
+        if self.normalize == "l2":
+            size = first_order_norm
+        else:  # max_step: the largest single coordinate step
+            size = torch.stack(
+                [t.abs().flatten(1).amax(1) for part in steps if part for t in part if t is not None]
+            ).amax(0)
+        # a zero gradient (nothing to do) keeps α without effect rather than dividing by 0
+        return torch.where(size > 0, 1 / size.clamp_min(torch.finfo(size.dtype).tiny), 0.0)
+
+    def _band_weights(self, n: int, like: Tensor) -> list[Tensor | float | None]:
+        """Per band: the weight ``w_s`` to multiply by, or ``None`` for a frozen band."""
+        if self.scale_weights is None:
+            return [1.0] * n
+        out: list[Tensor | float | None] = []
+        for s in range(n):
+            w = self.scale_weights[s].to(device=like.device, dtype=like.dtype)
+            if not bool((w > 0).any()):
+                out.append(None)
+            elif w.ndim == 0:
+                out.append(float(w))
+            else:
+                out.append(w.view(1, 1, -1, 1, 1))
+        return out
+
+    # -- from a gradient to images ---------------------------------------------------
+    def apply(self, grad: Gradient, alpha: float | Tensor, *, phase_cap: float | None = None) -> Tensor:
+        """The image at amplification ``α`` on ``grad``'s line: synthesis only.
+
+        This is what a slider move costs (the widgets call it): one synthesis,
+        no model evaluation.
+
+        Parameters
+        ----------
+        grad
+            From :meth:`gradient`.
+        alpha
+            A number, or one value per image (length-``B`` tensor). Negative
+            values move away from the target.
+        phase_cap
+            Clamp every phase change to ``[−phase_cap, phase_cap]`` radians.
+
+        Returns
+        -------
+        Tensor
+            ``B×C×H×W`` in ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16 * 16, 4)).eval()
+        >>> lens = SteerableLens(model, height=2)
+        >>> x = torch.rand(1, 1, 16, 16)
+        >>> g = lens.gradient(x, 2)
+        >>> bool((lens.apply(g, 0.0) - x).abs().max() < 1e-5)
+        True
+        >>> tuple(lens.apply(g, torch.tensor([1.5])).shape)
+        (1, 1, 16, 16)
+        """
+        if not isinstance(grad, Gradient):
+            raise TypeError(f"`grad` must be a Gradient from lens.gradient(), got {type(grad).__name__}.")
+        if isinstance(alpha, Tensor):
+            if alpha.ndim == 0:
+                alpha = float(alpha)
+            elif alpha.ndim != 1 or alpha.shape[0] != grad.batch_size:
+                raise ValueError(
+                    f"`alpha` must be a number or hold one value per image ({grad.batch_size}), "
+                    f"got shape {tuple(alpha.shape)}."
+                )
+            else:
+                if not bool(torch.isfinite(alpha).all()):
+                    raise ValueError("`alpha` contains NaN or infinite values.")
+                alpha = alpha.to(device=grad.x.device, dtype=grad.x.dtype)
+        if not isinstance(alpha, Tensor):
+            alpha = _check_number(alpha, "alpha")
+        if phase_cap is not None:
+            phase_cap = check_positive(phase_cap, "phase_cap")
+        return grad.line().frame(alpha, phase_cap)
+
+    def frames_from_gradient(self, grad: Gradient, alphas) -> Tensor:
+        """Frames at every ``α`` of ``alphas`` from a cached gradient: synthesis only.
+
+        Equally spaced ``alphas`` (a morph) take the fastest path: see
+        :mod:`steerlens._line`.
+
+        Returns
+        -------
+        Tensor
+            ``B×K×C×H×W`` in ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16 * 16, 4)).eval()
+        >>> lens = SteerableLens(model, height=2)
+        >>> g = lens.gradient(torch.rand(2, 1, 16, 16), 0)
+        >>> tuple(lens.frames_from_gradient(g, [0, 1, 2, 3]).shape)
+        (2, 4, 1, 16, 16)
+        """
+        if not isinstance(grad, Gradient):
+            raise TypeError(f"`grad` must be a Gradient from lens.gradient(), got {type(grad).__name__}.")
+        return grad.line().frames(_check_alphas(alphas))
+
+    def extrapolate(self, x: Tensor, target, alphas, *, source=None) -> Tensor:
+        """One gradient at ``x``, then a frame for every amplification in ``alphas``.
+
+        Parameters
+        ----------
+        x
+            Images ``B×C×H×W`` in ``[0, 1]``.
+        target
+            An int, or one class per image.
+        alphas
+            ``K`` amplifications (a sequence or 1-D tensor) in the lens's
+            ``normalize`` unit; ``0`` gives back ``x`` (to reconstruction
+            tolerance), negative values move away from the target.
+        source
+            ``objective="margin"`` only: see :meth:`gradient`.
+
+        Returns
+        -------
+        Tensor
+            ``B×K×C×H×W`` frames, clipped to ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 16 * 16, 5)).eval()
+        >>> lens = SteerableLens(model, domain="fourier", component="joint")
+        >>> tuple(lens.extrapolate(torch.rand(1, 3, 16, 16), 4, [-1.0, 0.0, 1.0]).shape)
+        (1, 3, 3, 16, 16)
+        """
+        alphas = _check_alphas(alphas)
+        return self.frames_from_gradient(self.gradient(x, target, source=source), alphas)
+
+    def morph(
+        self,
+        x: Tensor,
+        target,
+        *,
+        amplification: float,
+        n_frames: int = 12,
+        source=None,
+    ) -> MorphResult:
+        """Frames at ``α = 0, a, 2a, …`` and the model's probabilities on each.
+
+        Parameters
+        ----------
+        x
+            Images ``B×C×H×W`` in ``[0, 1]``.
+        target
+            An int, or one class per image.
+        amplification
+            ``a``, the step between frames, in the lens's ``normalize`` unit.
+        n_frames
+            ``K`` (at least 2); the seed paper shows 12.
+        source
+            ``objective="margin"`` only: see :meth:`gradient`.
+
+        Returns
+        -------
+        MorphResult
+            ``.frames``, ``.alphas``, ``.probs``; ``.show()``, ``.animate()``,
+            ``.save_gif(path)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(32 * 32, 10)).eval()
+        >>> lens = SteerableLens(model)
+        >>> m = lens.morph(torch.rand(1, 1, 32, 32), 7, n_frames=4, amplification=0.5)
+        >>> m.alphas.tolist(), tuple(m.probs.shape)
+        ([0.0, 0.5, 1.0, 1.5], (1, 4, 10))
+        """
+        a = _check_number(amplification, "amplification")
+        check_int(n_frames, "n_frames", minimum=2)
+        alphas = a * torch.arange(n_frames, dtype=torch.float64)
+        grad = self.gradient(x, target, source=source)
+        frames = self.frames_from_gradient(grad, alphas)
+        probs = self.probabilities(frames.flatten(0, 1)).view(*frames.shape[:2], -1)
+        return MorphResult(
+            frames=frames,
+            alphas=alphas.to(frames.dtype),
+            probs=probs,
+            target=grad.target,
+            domain=self.domain,
+            component=self.component,
+            normalize=self.normalize,
+        )
+
+    # -- matched-budget edits --------------------------------------------------------
+    def edit(
+        self,
+        x: Tensor,
+        target,
+        budget: float | Tensor,
+        *,
+        regime: Literal["fixed", "live", "persistent"] = "persistent",
+        step_size: float | None = None,
+        phase_cap: float | None = None,
+        max_steps: int = 100,
+        rtol: float = 1e-4,
+        source=None,
+    ) -> EditResult:
+        """Edit toward ``target`` until ``‖x − x⁰‖₂`` equals ``budget`` (per image).
+
+        Parameters
+        ----------
+        x
+            Source images ``B×C×H×W`` in ``[0, 1]``.
+        target
+            An int, or one class per image.
+        budget
+            The L2 distance to reach, one number or one per image.
+        regime
+            - ``"fixed"``: one gradient at the source, then the straight line
+              of :meth:`extrapolate`; ``α`` is doubled until the budget is
+              passed, then bisected.
+            - ``"live"``: before every step re-analyse the current (clipped)
+              image and recompute the gradient there.
+            - ``"persistent"`` (default; the seed authors' matched-budget
+              protocol): keep the source decomposition and recompute the
+              gradient of ``L(x(η, δ))`` with respect to the accumulated
+              ``(δ, η)`` at every step.
+
+            The step that would pass the budget is shortened by bisection so
+            the edit stops at the budget.
+        step_size
+            ``live``/``persistent``: each step's ``α`` in the lens's
+            ``normalize`` unit. Default: a tenth of the budget in first-order
+            L2 (about ten steps).
+        phase_cap
+            Clamp each step's phase change to ``[−phase_cap, phase_cap]``
+            radians (the authors use 0.25–1). Needs a phase component.
+        max_steps
+            ``live``/``persistent``: most gradient steps; ``fixed``: most
+            doublings of ``α``.
+        rtol
+            The final distance lies in ``[budget, budget·(1 + rtol)]``.
+        source
+            ``objective="margin"`` only: see :meth:`gradient`.
+
+        Returns
+        -------
+        EditResult
+
+        Examples
+        --------
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16 * 16, 3)).eval()
+        >>> lens = SteerableLens(model, height=2)
+        >>> x = torch.rand(2, 1, 16, 16) * 0.5 + 0.25
+        >>> e = lens.edit(x, 1, budget=0.5, regime="persistent", max_steps=30)
+        >>> e.attained.tolist(), bool(((e.distance - 0.5).abs() < 1e-3).all())
+        ([True, True], True)
+        """
+        from ._budget import matched_budget_edit
+
+        x = check_images(x, "x").detach()
+        batch = x.shape[0]
+        regime = check_choice(regime, "regime", REGIMES)
+        if isinstance(budget, Tensor):
+            budget = budget.to(device=x.device, dtype=x.dtype)
+            if budget.ndim == 0:
+                budget = budget.expand(batch)
+            if budget.shape != (batch,):
+                raise ValueError(f"`budget` must be a number or one per image ({batch}), got shape {tuple(budget.shape)}.")
+            if not bool(torch.isfinite(budget).all()) or bool((budget <= 0).any()):
+                raise ValueError("`budget` must be finite and > 0.")
+        else:
+            budget = torch.full((batch,), check_positive(budget, "budget"), dtype=x.dtype, device=x.device)
+        if step_size is not None:
+            step_size = check_positive(step_size, "step_size")
+        if phase_cap is not None:
+            phase_cap = check_positive(phase_cap, "phase_cap")
+            if self.domain == "pixel" or self.component == "amplitude":
+                raise ValueError(
+                    f"`phase_cap` limits phase steps, but this lens edits "
+                    f"{'pixels' if self.domain == 'pixel' else 'amplitudes'}; drop it or use "
+                    f"component='phase' or 'joint'."
+                )
+        check_int(max_steps, "max_steps", minimum=1)
+        rtol = check_positive(rtol, "rtol")
+        target = as_class_tensor(target, "target", batch, x.device)
+        source = self._check_source(source, target)
+        transform = self.transform(tuple(x.shape[-2:]))
+        with self._eval():
+            return matched_budget_edit(
+                self, transform, x, target, source, budget, regime,
+                step_size=step_size, phase_cap=phase_cap, max_steps=max_steps, rtol=rtol,
+            )
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _batch_view(per_image: Tensor, like: Tensor) -> Tensor:
+    return per_image.view(-1, *([1] * (like.ndim - 1)))
+
+
+def _check_number(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite, got {value}.")
+    return value
+
+
+def _check_alphas(alphas) -> Tensor:
+    try:
+        a = torch.as_tensor(alphas, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(
+            f"`alphas` must be a sequence of numbers or a 1-D tensor, got {type(alphas).__name__}."
+        ) from err
+    if a.ndim != 1 or a.numel() == 0:
+        raise ValueError(f"`alphas` must be a non-empty 1-D sequence, got shape {tuple(a.shape)}.")
+    if not bool(torch.isfinite(a).all()):
+        raise ValueError("`alphas` contains NaN or infinite values.")
+    return a

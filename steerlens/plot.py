@@ -1,0 +1,392 @@
+"""Pictures for the lens: morph strips, pyramid bands, scrubbers and GIFs.
+
+Everything here takes plain tensors (images in ``[0, 1]``), so any chapter or
+widget can reuse it. :func:`scrubber` builds an animation out of HTML and a few
+inline JavaScript handlers with the frames embedded as PNGs: it keeps working in
+a static page (a built Jupyter Book, nbviewer, GitHub's notebook preview keeps
+the first frame) because nothing needs a running kernel.
+
+Figures come from :mod:`matplotlib.pyplot`; in a notebook end the line with
+``;`` (``morph.show();``) so a returned figure is not drawn twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+__all__ = ["to_image", "morph_strip", "show_bands", "scrubber", "save_gif"]
+
+
+def to_image(image: Tensor) -> np.ndarray:
+    """A ``C×H×W`` (or ``H×W``) tensor in ``[0, 1]`` → a numpy array for ``imshow``/PIL.
+
+    Grey images come back ``H×W``, colour images ``H×W×3``; values are clipped.
+
+    Examples
+    --------
+    >>> import torch
+    >>> to_image(torch.rand(3, 4, 5)).shape, to_image(torch.rand(1, 4, 5)).shape
+    ((4, 5, 3), (4, 5))
+    """
+    if not isinstance(image, Tensor):
+        raise TypeError(f"`image` must be a torch.Tensor, got {type(image).__name__}.")
+    x = image.detach().to("cpu", torch.float32)
+    if x.ndim == 3 and x.shape[0] in (1, 3):
+        x = x[0] if x.shape[0] == 1 else x.permute(1, 2, 0)
+    elif x.ndim != 2:
+        raise ValueError(f"`image` must be C×H×W (C = 1 or 3) or H×W, got shape {tuple(image.shape)}.")
+    return x.clamp(0, 1).numpy()
+
+
+def _as_batch_of_sequences(frames: Tensor) -> Tensor:
+    if not isinstance(frames, Tensor):
+        raise TypeError(f"`frames` must be a torch.Tensor, got {type(frames).__name__}.")
+    if frames.ndim == 4:
+        frames = frames[None]
+    if frames.ndim != 5 or frames.shape[2] not in (1, 3):
+        raise ValueError(
+            f"`frames` must be K×C×H×W or B×K×C×H×W with C = 1 or 3, got shape {tuple(frames.shape)}."
+        )
+    return frames
+
+
+def morph_strip(
+    frames: Tensor,
+    target_probs: Tensor | None = None,
+    alphas: Sequence[float] | Tensor | None = None,
+    *,
+    target_names: Sequence[str] | None = None,
+    title: str | None = None,
+    size: float = 1.4,
+):
+    """Frames side by side, one row per image, the target probability under each.
+
+    Parameters
+    ----------
+    frames
+        ``K×C×H×W`` or ``B×K×C×H×W`` images in ``[0, 1]``.
+    target_probs
+        ``K`` or ``B×K`` probabilities of the target class, printed under the frames.
+    alphas
+        The ``K`` amplifications, printed above the first row.
+    target_names
+        One name per row, used in the labels (default ``"target"``).
+    title
+        Figure title.
+    size
+        Inches per frame.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> fig = morph_strip(torch.rand(4, 1, 8, 8), torch.linspace(0.1, 0.9, 4), [0, 1, 2, 3])
+    >>> len(fig.axes)
+    4
+    """
+    import matplotlib.pyplot as plt
+
+    frames = _as_batch_of_sequences(frames)
+    rows, cols = frames.shape[:2]
+    if target_probs is not None:
+        target_probs = torch.as_tensor(target_probs).reshape(rows, cols)
+    if alphas is not None:
+        alphas = torch.as_tensor(alphas).reshape(-1).tolist()
+        if len(alphas) != cols:
+            raise ValueError(f"`alphas` has {len(alphas)} values for {cols} frames.")
+    names = list(target_names) if target_names is not None else ["target"] * rows
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.6), squeeze=False)
+    for b in range(rows):
+        for k in range(cols):
+            ax = axes[b, k]
+            ax.imshow(to_image(frames[b, k]), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if b == 0 and alphas is not None:
+                ax.set_title(f"α = {alphas[k]:.3g}", fontsize=9)
+            if target_probs is not None:
+                ax.set_xlabel(f"p({names[b]}) = {float(target_probs[b, k]):.2f}", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_bands(
+    bands: Sequence[Tensor],
+    part: str = "amplitude",
+    *,
+    image: int = 0,
+    channel: int = 0,
+    title: str | None = None,
+    size: float = 1.4,
+):
+    """A scale × orientation grid of pyramid bands (or of gradients on them).
+
+    Parameters
+    ----------
+    bands
+        One tensor per scale, ``B×C×K×h×w`` (complex coefficients from
+        :meth:`~steerlens.transforms.CSP.analyze`, or real fields such as
+        :attr:`~steerlens.lens.Gradient.grad_phase`).
+    part
+        ``"amplitude"`` (grey), ``"phase"`` (cyclic colour map, radians),
+        ``"real"`` or ``"signed"`` (diverging, symmetric about 0, for real
+        fields such as a phase gradient).
+    image, channel
+        Which image of the batch and which channel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> from steerlens.transforms import CSP
+    >>> c = CSP((32, 32), height=2).analyze(torch.rand(1, 1, 32, 32))
+    >>> len(show_bands(c.bands, "phase").axes)  # 2 scales × 4 orientations + 2 colour bars
+    10
+    """
+    import matplotlib.pyplot as plt
+
+    parts = ("amplitude", "phase", "real", "signed")
+    if part not in parts:
+        raise ValueError(f"`part` must be one of {', '.join(map(repr, parts))}; got {part!r}.")
+    if not bands or any(b.ndim != 5 for b in bands):
+        raise ValueError("`bands` must be a non-empty list of B×C×K×h×w tensors, one per scale.")
+    fields = []
+    for b in bands:
+        b = b.detach().to("cpu")[image, channel]
+        if part == "amplitude":
+            b = b.abs()
+        elif part == "phase":
+            b = torch.angle(b) if b.is_complex() else b
+        else:
+            b = b.real if b.is_complex() else b
+        fields.append(b.float())
+    rows, cols = len(fields), fields[0].shape[0]
+    if part == "phase":
+        cmap, lo, hi, label = "twilight", -np.pi, np.pi, "phase (rad)"
+    elif part == "amplitude":
+        cmap, lo, hi, label = "gray", 0.0, max(float(f.max()) for f in fields), "amplitude"
+    else:
+        m = max(float(f.abs().max()) for f in fields) or 1.0
+        cmap, lo, hi, label = "RdBu_r", -m, m, "value"
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols + 1.0, size * rows + 0.5), squeeze=False)
+    for s, f in enumerate(fields):
+        for k in range(cols):
+            ax = axes[s, k]
+            shown = ax.imshow(f[k].numpy(), cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if s == 0:
+                ax.set_title(f"orientation {k}", fontsize=8)
+            if k == 0:
+                ax.set_ylabel(f"scale {s}", fontsize=8)
+        fig.colorbar(shown, ax=list(axes[s]), shrink=0.8, label=label if s == 0 else None)
+    fig.suptitle(title or f"pyramid bands: {part}")
+    return fig
+
+
+def _tile(frame: Tensor) -> np.ndarray:
+    """``B×C×H×W`` → one ``uint8`` picture with the images side by side (2 px gaps)."""
+    images = [to_image(f) for f in frame]
+    if images[0].ndim == 2:
+        images = [np.repeat(i[..., None], 3, axis=2) for i in images]
+    h = images[0].shape[0]
+    gap = np.ones((h, 2, 3), dtype=np.float32)
+    row = images[0]
+    for i in images[1:]:
+        row = np.concatenate([row, gap, i], axis=1)
+    return (row * 255 + 0.5).astype(np.uint8)
+
+
+def _pil_frames(frames: Tensor, scale: int | None):
+    from PIL import Image
+
+    frames = _as_batch_of_sequences(frames)
+    height = frames.shape[-2]
+    if scale is None:
+        scale = max(1, -(-128 // height))  # small images are enlarged to ≥ 128 px, pixels kept sharp
+    out = []
+    for k in range(frames.shape[1]):
+        picture = Image.fromarray(_tile(frames[:, k]))
+        if scale > 1:
+            picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+        out.append(picture)
+    return out
+
+
+def scrubber(
+    frames: Tensor,
+    labels: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    width: int | None = None,
+    interval_ms: int = 250,
+):
+    """An animation that needs no kernel: a slider, a play button, embedded PNG frames.
+
+    Parameters
+    ----------
+    frames
+        ``K×C×H×W``, or ``B×K×C×H×W`` (the ``B`` images of a frame side by side).
+    labels
+        One caption per frame (e.g. ``"α = 2: p(cat) = 0.71"``), shown under the picture.
+    title
+        A heading above the animation.
+    width
+        Display width in CSS pixels (default: at least 256; pixels stay sharp).
+    interval_ms
+        Delay between frames when playing.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Display it (last expression of a cell, or ``IPython.display.display``).
+        Its ``.data`` is a self-contained HTML snippet that can also be written to
+        a file.
+
+    Examples
+    --------
+    >>> import torch
+    >>> widget = scrubber(torch.rand(3, 1, 8, 8), ["a", "b", "c"])
+    >>> widget.data.count("<img"), 'type="range"' in widget.data
+    (3, True)
+    """
+    from IPython.display import HTML
+
+    pictures = _pil_frames(frames, scale=1)
+    k = len(pictures)
+    if labels is not None:
+        labels = [str(s) for s in labels]
+        if len(labels) != k:
+            raise ValueError(f"`labels` has {len(labels)} entries for {k} frames.")
+    if width is None:
+        width = max(256, pictures[0].width)
+    uid = f"sl-scrub-{uuid.uuid4().hex[:10]}"
+    images = []
+    for i, p in enumerate(pictures):
+        buffer = io.BytesIO()
+        p.save(buffer, format="PNG")
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        hidden = "" if i == 0 else "display:none;"
+        images.append(
+            f'<img src="data:image/png;base64,{data}" alt="frame {i}" '
+            f'style="{hidden}width:{width}px;image-rendering:pixelated;">'
+        )
+    show = (
+        f"var r=document.getElementById('{uid}');var i=+this.value;"
+        "r.querySelectorAll('img').forEach(function(m,j){m.style.display=j===i?'':'none';});"
+        "var l=JSON.parse(r.dataset.labels);r.querySelector('.sl-label').textContent=l[i]||'';"
+    )
+    play = (
+        f"var r=document.getElementById('{uid}');var s=r.querySelector('input');"
+        "if(r.timer){clearInterval(r.timer);r.timer=null;this.textContent='▶ play';return;}"
+        "this.textContent='❚❚ pause';r.timer=setInterval(function(){"
+        f"s.value=(+s.value+1)%{k};s.oninput();}},{int(interval_ms)});"
+    )
+    label_json = html.escape(json.dumps(labels or [""] * k, ensure_ascii=False), quote=True)
+    first = html.escape(labels[0]) if labels else ""
+    heading = f"<div style='font-weight:bold;margin-bottom:4px'>{html.escape(title)}</div>" if title else ""
+    snippet = (
+        f'<div id="{uid}" class="sl-scrubber" data-labels="{label_json}" '
+        f'style="font-family:sans-serif;font-size:13px;display:inline-block">'
+        f"{heading}{''.join(images)}"
+        f'<div style="display:flex;align-items:center;gap:8px;margin-top:4px">'
+        f'<button type="button" onclick="{html.escape(play, quote=True)}">▶ play</button>'
+        f'<input type="range" min="0" max="{k - 1}" value="0" step="1" style="flex:1" '
+        f'oninput="{html.escape(show, quote=True)}" aria-label="frame">'
+        f"</div>"
+        f'<div class="sl-label" style="margin-top:2px">{first}</div>'
+        f"</div>"
+    )
+    return HTML(snippet)
+
+
+def _caption_font():
+    """DejaVu Sans from matplotlib (it has α and Greek); PIL's bitmap font otherwise."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 11)
+    except OSError:  # pragma: no cover - matplotlib always ships DejaVu Sans
+        return ImageFont.load_default()
+
+
+def save_gif(
+    frames: Tensor,
+    path: str | Path,
+    labels: Sequence[str] | None = None,
+    *,
+    duration_ms: int = 250,
+    scale: int | None = None,
+    loop: int = 0,
+) -> Path:
+    """Write frames as an animated GIF.
+
+    Parameters
+    ----------
+    frames
+        ``K×C×H×W``, or ``B×K×C×H×W`` (images of a frame side by side).
+    path
+        Where to write (``.gif``).
+    labels
+        Optional caption per frame, drawn under the picture.
+    duration_ms
+        Time per frame.
+    scale
+        Integer enlargement (default: enough to make the frames ≥ 128 px tall).
+    loop
+        Number of loops; 0 loops forever.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = save_gif(torch.rand(3, 1, 8, 8), Path(d) / "m.gif")
+    ...     out.stat().st_size > 0
+    True
+    """
+    from PIL import Image, ImageDraw
+
+    pictures = _pil_frames(frames, scale)
+    if labels is not None:
+        labels = [str(s) for s in labels]
+        if len(labels) != len(pictures):
+            raise ValueError(f"`labels` has {len(labels)} entries for {len(pictures)} frames.")
+        font = _caption_font()
+        measure = ImageDraw.Draw(pictures[0])
+        width = max([pictures[0].width] + [int(measure.textlength(t, font=font)) + 4 for t in labels])
+        captioned = []
+        for p, text in zip(pictures, labels, strict=True):
+            canvas = Image.new("RGB", (width, p.height + 16), "white")
+            canvas.paste(p, ((width - p.width) // 2, 0))
+            ImageDraw.Draw(canvas).text((2, p.height + 2), text, fill="black", font=font)
+            captioned.append(canvas)
+        pictures = captioned
+    path = Path(path)
+    pictures[0].save(
+        path, save_all=True, append_images=pictures[1:], duration=int(duration_ms), loop=int(loop)
+    )
+    return path
