@@ -22,6 +22,7 @@ from .transforms import CSP, Coefficients, Fourier, Pixel
 
 _SUBMODULES = (
     "transforms",
+    "flow",
     "lens",
     "magnify",
     "signals",
