@@ -6,6 +6,7 @@ Skipped, with the reason shown, when Chromium is not installed (`apt-get install
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -62,4 +63,38 @@ def test_chapter_has_launch_buttons(open_page):
     html = page.content()
     assert "colab.research.google.com" in html and "mybinder.org" in html
     assert page.locator("img").count() >= 2  # logo + the executed figure
+    assert errors == []
+
+
+def _shown_frame(scrubber):
+    """The visible frame's PNG and the caption of a steerlens.plot.scrubber."""
+    return scrubber.locator("img:visible").get_attribute("src"), scrubber.locator(".sl-label").inner_text()
+
+
+def test_explore_chapter_renders_saved_widgets_and_scrubs_without_kernel(open_page):
+    page, errors = open_page("book/10_explore.html")
+    # The live explorer's saved ipywidgets state renders from the book's own renderer: the
+    # controls, the three pictures and the probability bars, in their default state.
+    explorer = page.locator(".sl-explorer").first
+    explorer.wait_for(state="visible", timeout=20_000)
+    assert explorer.locator(".widget-slider").count() >= 1
+    assert explorer.locator(".widget-image").count() == 3
+    assert explorer.locator(".sl-probabilities").count() == 1
+    assert page.locator(".sl-explorer").count() == page.locator("details.sl-explorer-fallback").count() >= 3
+    # Below it, the precomputed scrubber: moving it changes the frame and the probability readout.
+    fallback = page.locator("details.sl-explorer-fallback").first
+    assert "No kernel? Scrub through precomputed frames" in fallback.locator("summary").inner_text()
+    scrubber = fallback.locator(".sl-scrubber")
+    first_src, first_label = _shown_frame(scrubber)
+    slider = scrubber.locator("input[type=range]")
+    slider.focus()
+    page.keyboard.press("End")  # a reader's keyboard move: the last frame
+    last_src, last_label = _shown_frame(scrubber)
+    assert last_src != first_src
+    probability = re.compile(r"p\(([^)]*)\) = ([0-9.]+)")
+    assert probability.search(first_label) and probability.search(last_label)
+    assert probability.search(first_label).group(2) != probability.search(last_label).group(2)
+    assert scrubber.locator("img:visible").count() == 1
+    page.keyboard.press("ArrowLeft")
+    assert _shown_frame(scrubber)[0] not in (first_src, last_src)
     assert errors == []
