@@ -20,7 +20,7 @@ and the peak memory of the 224×224 sweep: the resident set's high-water mark
 process, stage by stage.
 
 Times are the minimum over ``--repeats`` runs (the naive sweeps, which take
-seconds, over a quarter as many), taken in an interleaved order so that load from
+seconds, over an eighth as many), taken in an interleaved order so that load from
 other processes hits every column alike.
 """
 
@@ -126,6 +126,7 @@ def measure(name: str, repeats: int) -> dict:
             "analysis": lambda: csp.analyze(x),
             "model forward": lambda: model(x),
             "one frame (apply)": lambda: lens.apply(grad, 1.0),
+            "CSP.synthesize": lambda: csp.synthesize(coeffs),
             "plenoptic recon_pyr": lambda: csp.synthesize_plenoptic(coeffs),
         }
 
@@ -144,7 +145,7 @@ def measure(name: str, repeats: int) -> dict:
     best = {k: float("inf") for k in columns}
     times: dict[str, list[float]] = {k: [] for k in columns}
     naive = float("inf")
-    naive_repeats = max(1, repeats // 4)
+    naive_repeats = max(1, repeats // 8)
     for r in range(repeats):
         for key, fn in columns.items():
             if key == "naive cached" and r >= naive_repeats:
@@ -239,7 +240,7 @@ def main() -> None:
 
     print(f"# CSP-phase sweep of {N_FRAMES} frames — torch {torch.__version__}, "
           f"{args.threads} threads, {platform.processor() or platform.machine()}, "
-          f"min of {args.repeats} runs ({max(1, args.repeats // 4)} for the naive columns; 10× as many "
+          f"min of {args.repeats} runs ({max(1, args.repeats // 8)} for the naive columns; 10× as many "
           f"for the small CNN)\n")
     print("| model | input | scales | gradient (ms) | 12-frame sweep (ms) | (a) sweep ÷ gradient "
           "| (a), median of pairs | naive (ms) | (b) speed-up | naive, cached pyramid (ms) | speed-up |")
@@ -250,7 +251,8 @@ def main() -> None:
               f"| **{r['naive'] / r['sweep']:.1f}×** | {r['naive cached']:.0f} "
               f"| {r['naive cached'] / r['sweep']:.1f}× |")
     print("\nWhere the time goes (ms, one call each):\n")
-    keys = ["analysis", "model forward", "model fwd+bwd", "one frame (apply)", "frames only", "plenoptic recon_pyr"]
+    keys = ["analysis", "model forward", "model fwd+bwd", "one frame (apply)", "frames only",
+            "CSP.synthesize", "plenoptic recon_pyr"]
     print("| model | " + " | ".join(keys) + " | max abs(ours − naive) |")
     print("|---" * (len(keys) + 2) + "|")
     for r in rows:

@@ -5,8 +5,10 @@ every frame of a sweep is synthesis only. What never changes along the line is
 computed once:
 
 - the residual bands' image (and that of any band frozen by a zero weight);
-- the real and imaginary parts of the source bands, as contiguous tensors;
 - the frame at ``α = 0``, which the gradient pass already synthesised.
+
+Small sweeps (a 28×28 digit) are synthesised in one batched call, where Python
+overheads would otherwise dominate; large ones (224×224 colour) frame by frame.
 
 Per frame, a CSP band contributes only its real part (see
 :meth:`steerlens.transforms.CSP.synthesize_bands`):
@@ -18,10 +20,9 @@ are equally spaced (a morph), the real parts obey the three-term recurrence of
 
 (``cos((k+1)θ) = 2 cos θ cos kθ − cos((k−1)θ)`` when ``v = 0``), so a phase
 frame costs one in-place multiply-add per coefficient instead of a sine and a
-cosine. Rounding
-errors grow at most linearly with ``k`` (the roots ``z``, ``z̄`` have equal
-modulus), far below float32 reconstruction error for the tens of frames of a
-sweep.
+cosine. Rounding errors grow at most linearly with ``k`` (the roots ``z``,
+``z̄`` have equal modulus), far below float32 reconstruction error for the tens
+of frames of a sweep.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ from torch import Tensor
 from .transforms import CSP, Coefficients, Transform
 
 __all__: list[str] = []
+
+#: Sweeps with at most this many band coefficients (frames × coefficients per
+#: frame) are synthesised in one batch; larger ones frame by frame.
+BATCH_ELEMENTS = 2**21
 
 
 def _per_image(alpha: Tensor | float, ndim: int) -> Tensor | float:
@@ -86,9 +91,10 @@ class LineSynthesis:
         if self._csp:
             self.moving = [u is not None or v is not None for u, v in zip(self.phase, self.log_amplitude, strict=True)]
             bands = coefficients.bands
-            self.real = [b.real.contiguous() if m else None for b, m in zip(bands, self.moving, strict=True)]
+            # views into the complex coefficients (a copy would cost more than it saves)
+            self.real = [b.real if m else None for b, m in zip(bands, self.moving, strict=True)]
             self.imag = [
-                b.imag.contiguous() if u is not None else None for b, u in zip(bands, self.phase, strict=True)
+                b.imag if u is not None else None for b, u in zip(bands, self.phase, strict=True)
             ]
             # everything that does not move: residuals and frozen bands
             constant = transform.synthesize_residuals(self.fixed)
@@ -175,8 +181,16 @@ class LineSynthesis:
 
     # -- a sweep -------------------------------------------------------------
     def frames(self, alphas: Tensor) -> Tensor:
-        """``B×K×C×H×W`` clipped frames, one per ``α`` in the 1-D tensor ``alphas``."""
+        """``B×K×C×H×W`` clipped frames, one per ``α`` in the 1-D tensor ``alphas``.
+
+        Small sweeps are synthesised as one batch (per-call overheads dominate
+        there); large ones frame by frame, which on a CPU is faster than one
+        huge batch and keeps the memory of a single frame.
+        """
         values = [float(a) for a in alphas]
+        size = sum(b.numel() for b in self.coefficients.bands)
+        if len(values) * size <= BATCH_ELEMENTS:
+            return self._frames_batched(values)
         if self._csp and len(values) >= 3 and _equally_spaced(values):
             images = (
                 self.source_image.clone()
@@ -192,6 +206,48 @@ class LineSynthesis:
                 out = image.new_empty(image.shape[0], len(values), *image.shape[1:])
             out[:, k] = image
         return out
+
+    def _frames_batched(self, values: list[float]) -> Tensor:
+        """Every frame in one synthesis call: the ``K`` frames become ``K·B`` images."""
+        k = len(values)
+        ref = self.coefficients.bands[0]
+        alpha = torch.tensor(values, dtype=ref.real.dtype, device=ref.device)
+
+        def per_frame(t: Tensor) -> Tensor:
+            return alpha.view(k, *([1] * t.ndim))
+
+        if self._csp:
+            parts: list[Tensor | None] = []
+            for s, moving in enumerate(self.moving):
+                if not moving:
+                    parts.append(None)
+                    continue
+                u, v, part = self.phase[s], self.log_amplitude[s], self.real[s]
+                if u is not None:
+                    turn = u * per_frame(u)
+                    part = part * torch.cos(turn) - self.imag[s] * torch.sin(turn)
+                if v is not None:
+                    part = part * torch.exp(v * per_frame(v))
+                parts.append(part.flatten(0, 1))
+            y = self.transform.synthesize_bands(parts)
+            y = (y.view(k, -1, *y.shape[1:]) + self.constant).flatten(0, 1)
+        else:
+            bands = []
+            for s, c in enumerate(self.coefficients.bands):
+                u, v, d = self.phase[s], self.log_amplitude[s], self.additive[s]
+                if d is not None:
+                    band = c + per_frame(d) * d
+                elif u is None and v is None:
+                    band = c.expand(k, *c.shape)
+                else:
+                    gain = torch.exp(v * per_frame(v)) if v is not None else None
+                    turn = u * per_frame(u) if u is not None else torch.zeros_like(gain)
+                    band = c * torch.polar(torch.ones_like(turn) if gain is None else gain, turn)
+                bands.append(band.flatten(0, 1))
+            y = self.transform.synthesize(Coefficients(bands, {}))
+        fixed = {"iq": self.fixed["iq"].repeat(k, 1, 1, 1)} if "iq" in self.fixed else {}
+        images = self.transform._merge_color(y, fixed).clamp_(0.0, 1.0)
+        return images.view(k, -1, *images.shape[1:]).transpose(0, 1).contiguous()
 
     def _recurrence(self, alphas: list[float]) -> Iterator[tuple[list[Tensor | None], float]]:
         """Real parts for equally spaced ``alphas`` by the three-term recurrence.

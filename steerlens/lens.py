@@ -46,6 +46,9 @@ from .transforms import COLOR_MODES, CSP, Coefficients, Fourier, Pixel, Transfor
 
 __all__ = ["SteerableLens", "Gradient", "MorphResult", "EditResult"]
 
+for _result in (Gradient, MorphResult, EditResult):
+    _result.__module__ = __name__  # documented and shown as steerlens.lens.<name>
+
 DOMAINS = ("pixel", "fourier", "csp")
 COMPONENTS = ("phase", "amplitude", "joint")
 NORMALIZATIONS = ("l2", "max_step", "none")
@@ -98,6 +101,25 @@ class SteerableLens:
         tensor); zero freezes a band. ``None`` weights every band 1.
     batch_size
         Largest batch sent to the model when scoring frames.
+
+    Notes
+    -----
+    - At the source the model sees ``x`` itself; the gradient flows through the
+      synthesis ``S``, whose reconstruction of ``x`` is exact to float round-off.
+    - In iterative edits the model sees the clipped image and the gradient
+      passes the clip unchanged (straight-through), so saturated pixels keep
+      their gradient.
+    - A phase edit only rotates coefficients, so the image change along a
+      phase-only line is bounded; a large budget may be out of reach of
+      ``edit(..., regime="fixed")`` (``EditResult.attained`` says so).
+
+    References
+    ----------
+    .. [1] F. Mahdisoltani, S. Mahdisoltani, R. B. Grosse, D. J. Fleet, "Through a
+       Steerable Lens: Magnifying Neural Network Interpretability via Phase-Based
+       Extrapolation", arXiv:2506.02300 (2025).
+    .. [2] N. Wadhwa, M. Rubinstein, F. Durand, W. T. Freeman, "Phase-based video
+       motion processing", ACM Trans. Graph. 32(4) (2013).
 
     Examples
     --------

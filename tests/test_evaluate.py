@@ -80,6 +80,51 @@ def test_warp_energy_bad_inputs():
         evaluate.warp_energy(np.zeros((1, 1, 8, 8)), x)
 
 
+def test_upsampling_matrix_equals_bicubic_interpolation():
+    g = torch.Generator().manual_seed(5)
+    field = torch.randn(3, 2, 8, 8, generator=g)
+    for size in [(28, 28), (32, 48)]:
+        ref = F.interpolate(field, size=size, mode="bicubic", align_corners=True)
+        torch.testing.assert_close(_upsample(field, size), ref, rtol=0, atol=1e-5)
+
+
+def test_gain_fit_is_never_worse_than_the_warp_it_starts_from():
+    # a warp plus a little noise: both models fit, and the gain model contains the warp-only one
+    x0 = _image(b=4, seed=3)
+    g = torch.Generator().manual_seed(4)
+    x1 = (
+        _smooth_warp(x0, amplitude=2.0, seed=5) + 0.03 * torch.randn(x0.shape, generator=g)
+    ).clamp(0, 1)
+    fit = evaluate.fit_smooth_warp(x0, x1, iterations=20)
+    fit_gain = evaluate.fit_smooth_warp(x0, x1, gain=True, iterations=20, init=fit)
+    assert bool((fit_gain.energy >= fit.energy - 1e-6).all()), (fit.energy, fit_gain.energy)
+    assert fit_gain.control_log_gain is not None and fit.control_log_gain is None
+    e_w = evaluate.warp_energy(x0, x1, iterations=20)
+    e_g = evaluate.warp_energy(x0, x1, gain=True, iterations=20)
+    assert bool((e_g >= e_w - 1e-6).all())
+    with pytest.raises(ValueError, match="same images, same `grid`"):
+        evaluate.fit_smooth_warp(x0, x1, grid=4, gain=True, init=fit)
+    with pytest.raises(TypeError, match="`init` must be a SmoothWarpFit"):
+        evaluate.fit_smooth_warp(x0, x1, gain=True, init="warp")
+
+
+def test_bounded_warp_cannot_fetch_distant_ink():
+    # A black image with one square; the edit adds a 4 px wide bar of new ink 5 px to its right.
+    # An unbounded smooth warp explains it by stretching the square's ink over the gap (folding
+    # the source); a warp bounded to 2 px cannot reach that far.
+    x0 = torch.zeros(1, 1, 32, 32)
+    x0[..., 14:20, 14:20] = 1.0
+    x1 = x0.clone()
+    x1[..., 14:20, 25:29] = 1.0
+    unbounded = evaluate.fit_smooth_warp(x0, x1, iterations=50)
+    bounded = evaluate.fit_smooth_warp(x0, x1, max_displacement=2.0, iterations=50)
+    assert float(unbounded.energy) > 0.9
+    assert float(bounded.energy) < 0.05
+    assert float(bounded.displacement.abs().max()) <= 2.0  # every pixel, every component
+    with pytest.raises(ValueError, match="`max_displacement` must be finite and > 0"):
+        evaluate.fit_smooth_warp(x0, x1, max_displacement=0.0)
+
+
 def _linear_model(classes=3, pixels=4, seed=0):
     torch.manual_seed(seed)
     return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(pixels, classes))
@@ -134,3 +179,179 @@ def test_paired_bootstrap_bad_inputs():
         evaluate.paired_bootstrap({"a": [1, 2]}, statistic="mode")
     with pytest.raises(ValueError, match="`level` must be in"):
         evaluate.paired_bootstrap({"a": [1, 2]}, level=1.5)
+
+
+# ---------------------------------------------------------------------------
+# the matched-budget comparison runner
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mnist_setup():
+    from steerlens import data, models
+
+    test = data.mnist_digits("test")
+    idx = evaluate.stratified_indices(test.labels, 4, seed=0)
+    driver = models.pretrained("mnist_cnn")
+    judges = {
+        "mlp": models.pretrained("mnist_judge_mlp"),
+        "resnet": models.pretrained("mnist_judge_resnet"),
+    }
+    return test.images[idx], test.labels[idx], driver, judges
+
+
+def _run(mnist_setup, **kwargs):
+    x, labels, driver, judges = mnist_setup
+    targets = evaluate.pick_targets(driver, x)
+    options = dict(
+        budgets=(1.0, 2.0),
+        methods=("pixel", "csp_phase"),
+        warp_iterations=5,
+        batch_size=3,
+        n_boot=200,
+        progress=False,
+    )
+    options.update(kwargs)
+    return evaluate.compare_edits(driver, judges, x, targets, **options)
+
+
+def test_runner_reaches_the_budget_and_is_deterministic(mnist_setup):
+    a = _run(mnist_setup)
+    b = _run(mnist_setup)
+    assert a.table() == b.table()
+    for key, measures in a.measures.items():
+        budget = key[1]
+        assert measures["attained"].all(), key
+        # within 1 % of the budget (the edit stops in [budget, budget·(1 + 1e-4)])
+        np.testing.assert_allclose(measures["distance"], budget, rtol=0.01)
+        np.testing.assert_array_equal(measures["e_warp"], b.measures[key]["e_warp"])
+        torch.testing.assert_close(a.edited[key], b.edited[key], rtol=0, atol=0)
+        dist = (a.edited[key] - a.sources).flatten(1).norm(dim=1)
+        torch.testing.assert_close(
+            dist.double(), torch.full((4,), budget, dtype=torch.float64), rtol=0.01, atol=0
+        )
+
+
+def test_runner_measures_agree_with_the_measure_functions(mnist_setup):
+    x, labels, driver, judges = mnist_setup
+    out = _run(mnist_setup, budgets=(2.0,), methods=("pixel",), batch_size=4)
+    edited = out.edited[("pixel", 2.0)]
+    targets = out.targets
+    np.testing.assert_allclose(
+        out.values("driver_prob", "pixel", 2.0),
+        evaluate.target_probability(driver, edited, targets).double().numpy(),
+        rtol=1e-5,
+    )
+    agree = evaluate.judge_agreement(judges, edited, targets)
+    np.testing.assert_array_equal(
+        out.values("judges_all", "pixel", 2.0), agree["all"].double().numpy()
+    )
+    np.testing.assert_array_equal(
+        out.values("judge:mlp", "pixel", 2.0), agree["mlp"].double().numpy()
+    )
+    e = evaluate.warp_energy(x, edited, iterations=5)
+    np.testing.assert_allclose(out.values("e_warp", "pixel", 2.0), e.double().numpy(), rtol=1e-6)
+    assert out.values("e_warp_gain", "pixel", 2.0).min() >= 0.0
+
+
+def test_runner_batches_are_fixed_blocks(mnist_setup):
+    # the first sources give the same values whether or not more sources follow
+    x, labels, driver, judges = mnist_setup
+    targets = evaluate.pick_targets(driver, x)
+    opts = dict(
+        budgets=(1.0,),
+        methods=("fourier_phase",),
+        warp_iterations=5,
+        batch_size=2,
+        n_boot=50,
+        progress=False,
+    )
+    full = evaluate.compare_edits(driver, judges, x, targets, **opts)
+    head = evaluate.compare_edits(driver, judges, x[:2], targets[:2], **opts)
+    for m in ("driver_prob", "e_warp", "e_warp_gain", "distance"):
+        np.testing.assert_allclose(
+            full.values(m, "fourier_phase", 1.0)[:2],
+            head.values(m, "fourier_phase", 1.0),
+            rtol=1e-6,
+        )
+
+
+def test_table_markdown_and_csv(mnist_setup, tmp_path):
+    out = _run(mnist_setup, budgets=(1.0,))
+    rows = out.table()
+    assert [(r["budget"], r["method"]) for r in rows] == [(1.0, "pixel"), (1.0, "csp_phase")]
+    for r in rows:
+        assert r["driver_prob_low"] <= r["driver_prob"] <= r["driver_prob_high"]
+        assert r["e_warp_low"] <= r["e_warp"] <= r["e_warp_high"]
+        assert 0 <= r["judges_all"] <= min(r["judge:mlp"], r["judge:resnet"]) <= 4
+        assert r["attained"] == 4 and r["regime"] == "persistent"
+        assert r["e_warp"] == pytest.approx(
+            float(np.median(out.values("e_warp", r["method"], 1.0)))
+        )
+    md = out.to_markdown()
+    assert md.count("\n| 1 |") == 2 and "CSP phase" in md and "both judges" in md
+    path = out.to_csv(tmp_path / "sub" / "table.csv")
+    import csv
+
+    with path.open() as fh:
+        back = list(csv.DictReader(fh))
+    assert [r["method"] for r in back] == ["pixel", "csp_phase"]
+    assert float(back[1]["e_warp_gain"]) == pytest.approx(rows[1]["e_warp_gain"])
+    lo, hi = out.difference("e_warp", "csp_phase", "pixel", 1.0)[1:]
+    assert lo <= hi
+
+
+def test_runner_bad_inputs(mnist_setup):
+    x, labels, driver, judges = mnist_setup
+    with pytest.raises(ValueError, match="unknown method 'wavelet'"):
+        evaluate.compare_edits(driver, judges, x, 1, methods=["wavelet"], progress=False)
+    with pytest.raises(ValueError, match="`judges` is empty"):
+        evaluate.compare_edits(driver, {}, x, 1, progress=False)
+    with pytest.raises(ValueError, match="`regime` must be one of"):
+        evaluate.compare_edits(driver, judges, x, 1, regime="adam", progress=False)
+    with pytest.raises(ValueError, match="`budgets` must be finite and > 0"):
+        evaluate.compare_edits(driver, judges, x, 1, budgets=[0.0], progress=False)
+    with pytest.raises(ValueError, match="one class per image"):
+        evaluate.compare_edits(driver, judges, x, torch.tensor([1, 2]), progress=False)
+
+
+def test_pick_targets_rules():
+    model = _linear_model(classes=4, pixels=4)
+    x = torch.rand(20, 1, 2, 2)
+    logits = model(x)
+    second = evaluate.pick_targets(model, x)
+    assert torch.equal(second, logits.argsort(1, descending=True)[:, 1])
+    labels = torch.arange(20) % 4
+    assert torch.equal(
+        evaluate.pick_targets(model, x, "next_class", labels=labels), (labels + 1) % 4
+    )
+    with pytest.raises(ValueError, match="needs `labels`"):
+        evaluate.pick_targets(model, x, "next_class")
+    with pytest.raises(ValueError, match="`rule` must be one of"):
+        evaluate.pick_targets(model, x, "random")
+
+
+def test_stratified_indices_are_balanced_nested_and_seeded():
+    labels = torch.arange(1000) // 100  # sorted by class, like the MNIST test split
+    idx = evaluate.stratified_indices(labels, 300)
+    assert torch.bincount(labels[idx]).tolist() == [30] * 10
+    assert len(set(idx.tolist())) == 300
+    assert torch.equal(evaluate.stratified_indices(labels, 100), idx[:100])
+    assert not torch.equal(evaluate.stratified_indices(labels, 100, seed=1), idx[:100])
+    with pytest.raises(ValueError, match="more than the 1000"):
+        evaluate.stratified_indices(labels, 1001)
+
+
+def test_paired_difference_uses_the_bootstrap_draws():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=60)
+    est, lo, hi = evaluate.paired_difference(a + 0.5, a, statistic="mean")
+    # every draw pairs a source with itself: the difference is exactly 0.5 in each
+    assert (est, lo, hi) == pytest.approx((0.5, 0.5, 0.5))
+    # and the draws are those of paired_bootstrap with the same seed
+    b = rng.normal(size=60)
+    boot = evaluate.paired_bootstrap({"a": a, "b": b}, statistic="mean", n_boot=500, seed=4)
+    d = evaluate.paired_difference(a, b, statistic="mean", n_boot=500, seed=4)
+    assert d[0] == pytest.approx(boot["a"][0] - boot["b"][0])
+    with pytest.raises(ValueError, match="same length"):
+        evaluate.paired_difference([1.0, 2.0], [1.0])

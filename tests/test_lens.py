@@ -270,11 +270,18 @@ def test_scale_weights_freeze_and_weight_bands():
 # ---------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["frame by frame", "batched"])
+def sweep_path(request, monkeypatch):
+    """Run a test on both sweep paths (large sweeps loop, small ones batch)."""
+    monkeypatch.setattr(sl._line, "BATCH_ELEMENTS", 0 if request.param == "frame by frame" else 10**9)
+    return request.param
+
+
 @pytest.mark.parametrize("component", COMPONENTS)
 @pytest.mark.parametrize("downsample", [False, True])
-def test_sweep_equals_reference_synthesis_of_every_frame(component, downsample):
-    # The fast path (real parts, rfft filters, three-term recurrence) against the
-    # definition: plenoptic's recon of c⁰·exp(αv + iαu), clipped.
+def test_sweep_equals_reference_synthesis_of_every_frame(component, downsample, sweep_path):
+    # The fast paths (real parts, rfft filters, three-term recurrence or one batch)
+    # against the definition: plenoptic's recon of c⁰·exp(αv + iαu), clipped.
     x = _images(batch=2, channels=3, size=32)
     lens = SteerableLens(_net(3, size=32), component=component, downsample=downsample)
     g = lens.gradient(x, torch.tensor([1, 2]))
@@ -287,17 +294,25 @@ def test_sweep_equals_reference_synthesis_of_every_frame(component, downsample):
         torch.tensor([0.0, 0.3, 2.0, 2.1, 5.0]),
     ):
         frames = lens.frames_from_gradient(g, alphas)
-        for k, a in enumerate(alphas.tolist()):
-            eta = None if g.step_log_amplitude is None else [a * v for v in g.step_log_amplitude]
-            delta = None if g.step_phase is None else [a * u for u in g.step_phase]
-            unclipped = t.synthesize_plenoptic(t.polar_edit(c0, eta=eta, delta=delta))
+        # the reference for all K frames in one recon_pyr call: batch K·B, frame-major
+        k = len(alphas)
+        a = alphas.view(k, 1, 1, 1, 1, 1)
+        stacked = Coefficients(
+            [b.expand(k, *b.shape).flatten(0, 1) for b in c0.bands],
+            {name: v.expand(k, *v.shape).flatten(0, 1) for name, v in c0.fixed.items()},
+        )
+        eta = None if g.step_log_amplitude is None else [(a * v).flatten(0, 1) for v in g.step_log_amplitude]
+        delta = None if g.step_phase is None else [(a * u).flatten(0, 1) for u in g.step_phase]
+        unclipped = t.synthesize_plenoptic(t.polar_edit(stacked, eta=eta, delta=delta))
+        unclipped = unclipped.view(k, *x.shape).transpose(0, 1)
+        for j in range(k):
             # float32: relative to the size of the (amplitude-amplified) image before clipping
-            tol = 2e-5 * max(1.0, float(unclipped.abs().max()))
-            assert (frames[:, k] - unclipped.clamp(0, 1)).abs().max() < tol, (alphas, k)
-            assert (frames[:, k] - lens.apply(g, a)).abs().max() < tol
+            tol = 2e-5 * max(1.0, float(unclipped[:, j].abs().max()))
+            assert (frames[:, j] - unclipped[:, j].clamp(0, 1)).abs().max() < tol, (alphas, j)
 
 
-def test_long_equally_spaced_sweep_does_not_drift():
+def test_long_equally_spaced_sweep_does_not_drift(monkeypatch):
+    monkeypatch.setattr(sl._line, "BATCH_ELEMENTS", 0)  # the recurrence
     x = _images(batch=1, channels=1, size=32)
     lens = SteerableLens(_net(1, size=32), component="joint")
     g = lens.gradient(x, 0)
@@ -307,15 +322,19 @@ def test_long_equally_spaced_sweep_does_not_drift():
     assert (frames[:, -3:] - direct).abs().max() < 2e-5
 
 
-@pytest.mark.parametrize("domain", ["fourier", "pixel"])
-def test_sweep_equals_direct_frames_in_other_domains(domain):
+@pytest.mark.parametrize("domain", DOMAINS)
+@pytest.mark.parametrize("color", ["rgb", "luminance"])
+def test_sweep_equals_direct_frames_in_every_domain_and_color(domain, color, sweep_path):
     x = _images(batch=2, channels=3)
-    lens = SteerableLens(_net(3), domain=domain, component="joint")
+    # (amplitude edits of the CSP grow exponentially: their float32 error is tested,
+    # relative to their size, against the reference above)
+    component = "phase" if domain == "csp" else "joint"
+    lens = SteerableLens(_net(3), domain=domain, component=component, color=color)
     g = lens.gradient(x, 1)
     alphas = torch.linspace(0, 3, 4)
     frames = lens.frames_from_gradient(g, alphas)
     for k, a in enumerate(alphas.tolist()):
-        assert torch.equal(frames[:, k], lens.apply(g, a))
+        assert torch.allclose(frames[:, k], lens.apply(g, a), atol=1e-6)
     per_image = lens.apply(g, torch.tensor([0.0, 3.0]))
     assert torch.allclose(per_image[0], frames[0, 0]) and torch.allclose(per_image[1], frames[1, 3])
 

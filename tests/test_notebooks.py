@@ -61,3 +61,16 @@ def test_conventions_detect_a_broken_notebook(tmp_path, monkeypatch):
         bad.unlink()
     assert any("outputs" in p for p in found)
     assert any("links do not match" in p for p in found)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_ends_with_a_where_next_link(path):
+    # Cross-references use the book's labels, so a renamed file breaks the build, not the reader.
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    i = text.find("**Where next:**")
+    assert i >= 0, "no '**Where next:**' paragraph"
+    para = text[i:].split("\n\n")[0]
+    assert "{ref}" in para or "{doc}" in para, "the 'Where next' paragraph links no chapter by label"
