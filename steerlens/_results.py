@@ -226,6 +226,7 @@ class MorphResult:
     ):
         """An HTML/JS scrubber (slider + play button) that works in a static page.
 
+        It opens at :meth:`peak_frame`, where the target probability peaks.
         Extra keyword arguments go to :func:`steerlens.plot.scrubber`.
 
         Returns
@@ -247,7 +248,16 @@ class MorphResult:
 
         frames = self.frames if image is None else self.frames[image : image + 1]
         kwargs.setdefault("title", f"{self.domain} morph")
+        kwargs.setdefault("start", self.peak_frame(image))
         return plot.scrubber(frames, labels=self._labels(image, class_names), **kwargs)
+
+    def peak_frame(self, image: int | None = None) -> int:
+        """The frame where the target probability peaks (mean over the batch, or of one image).
+
+        The animations open there: the most telling frame of the morph.
+        """
+        tp = self.target_probs if image is None else self.target_probs[image : image + 1]
+        return int(tp.mean(0).argmax())
 
     def save_gif(
         self,

@@ -24,7 +24,129 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["to_image", "morph_strip", "show_bands", "scrubber", "save_gif"]
+__all__ = [
+    "COLUMN_WIDTH",
+    "DPI",
+    "MIN_FONT_PT",
+    "use_book_style",
+    "figure",
+    "colorbar",
+    "frames_per_row",
+    "to_image",
+    "morph_strip",
+    "show_bands",
+    "scrubber",
+    "save_gif",
+]
+
+#: Width of the book's content column in inches (about 690 CSS px at :data:`DPI`).
+COLUMN_WIDTH = 6.9
+#: Resolution of the book's figures: one figure pixel is one CSS pixel.
+DPI = 100
+#: The smallest font size (points) any figure of the book uses; at :data:`DPI` it is 12.5 px.
+MIN_FONT_PT = 9
+
+_BOOK_RC = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "figure.figsize": (COLUMN_WIDTH, 3.2),
+    "figure.constrained_layout.use": True,
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "figure.titlesize": 11,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
+    "legend.title_fontsize": MIN_FONT_PT,
+    "image.interpolation": "nearest",
+    "axes.titlelocation": "center",
+}
+
+
+def use_book_style() -> None:
+    """Set matplotlib's defaults to the book's house style.
+
+    Figures are :data:`COLUMN_WIDTH` inches wide at :data:`DPI` dots per inch, so a
+    figure pixel is a CSS pixel of the book's content column and nothing is shrunk;
+    every font is at least :data:`MIN_FONT_PT` points; constrained layout keeps
+    titles, labels and colour bars from overlapping; images are drawn with sharp
+    pixels. Call it once, after ``import matplotlib.pyplot``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> use_book_style()
+    >>> matplotlib.rcParams["figure.dpi"], matplotlib.rcParams["xtick.labelsize"]
+    (100.0, 9.0)
+    """
+    import matplotlib
+
+    matplotlib.rcParams.update(_BOOK_RC)
+
+
+def figure(
+    ncols: int = 1,
+    nrows: int = 1,
+    *,
+    aspect: float = 1.0,
+    width: float | None = None,
+    height: float | None = None,
+    **subplots_kw,
+):
+    """A figure sized to the book's column: ``(fig, axes)`` from ``plt.subplots``.
+
+    Parameters
+    ----------
+    ncols, nrows
+        Panels per row and rows.
+    aspect
+        Width / height of one panel (1 for square images).
+    width
+        Figure width in inches (default :data:`COLUMN_WIDTH`; never wider).
+    height
+        Figure height in inches (default: from ``aspect``, plus room for titles).
+    **subplots_kw
+        Passed to :func:`matplotlib.pyplot.subplots` (``sharex``, ``squeeze``, ...).
+
+    Examples
+    --------
+    >>> fig, axes = figure(3, aspect=1.0)
+    >>> round(fig.get_figwidth(), 2), len(axes)
+    (6.9, 3)
+    """
+    import matplotlib.pyplot as plt
+
+    check_ncols = int(ncols)
+    if check_ncols < 1 or int(nrows) < 1:
+        raise ValueError(f"`ncols` and `nrows` must be ≥ 1, got {ncols} and {nrows}.")
+    if aspect <= 0:
+        raise ValueError(f"`aspect` must be positive (panel width / height), got {aspect}.")
+    width = COLUMN_WIDTH if width is None else min(float(width), COLUMN_WIDTH)
+    if height is None:
+        height = nrows * (width / ncols) / aspect + 0.45 * nrows
+    subplots_kw.setdefault("layout", "constrained")
+    return plt.subplots(int(nrows), int(ncols), figsize=(width, height), **subplots_kw)
+
+
+def colorbar(mappable, ax, label: str, **kwargs):
+    """A colour bar with a label (the quantity and its unit), sized to its axes."""
+    if not label:
+        raise ValueError("`label` must name the quantity the colours carry, e.g. 'phase (rad)'.")
+    fig = ax.figure if not isinstance(ax, (list, tuple, np.ndarray)) else np.ravel(ax)[0].figure
+    kwargs.setdefault("shrink", 0.9)
+    return fig.colorbar(mappable, ax=ax, label=label, **kwargs)
+
+
+def frames_per_row(image_width: int, limit: int = 6, width: float = COLUMN_WIDTH) -> int:
+    """How many frames of ``image_width`` pixels fit a row of the column at native size or above.
+
+    Examples
+    --------
+    >>> frames_per_row(28), frames_per_row(224), frames_per_row(512)
+    (6, 3, 1)
+    """
+    return int(max(1, min(limit, (width * DPI - 40) // max(int(image_width), 1))))
 
 
 def to_image(image: Tensor) -> np.ndarray:
@@ -67,9 +189,11 @@ def morph_strip(
     *,
     target_names: Sequence[str] | None = None,
     title: str | None = None,
-    size: float = 1.4,
+    size: float | None = None,
+    per_row: int | None = None,
+    changes: bool = False,
 ):
-    """Frames side by side, one row per image, the target probability under each.
+    """Frames in rows of at most six, the target probability under each.
 
     Parameters
     ----------
@@ -78,13 +202,20 @@ def morph_strip(
     target_probs
         ``K`` or ``B×K`` probabilities of the target class, printed under the frames.
     alphas
-        The ``K`` amplifications, printed above the first row.
+        The ``K`` amplifications, printed above the frames.
     target_names
-        One name per row, used in the labels (default ``"target"``).
+        One name per image, used in the labels (default ``"target"``).
     title
         Figure title.
     size
-        Inches per frame.
+        Inches per frame (default: the column width shared by the frames of a row).
+    per_row
+        Frames per row (default: as many as fit the column at native resolution, at
+        most 6); a longer sequence wraps onto more rows.
+    changes
+        Add under every row of frames the change from the first frame, ``x_k − x_0``
+        (diverging colours, one symmetric scale, labelled colour bar): a subtle
+        motion becomes visible.
 
     Returns
     -------
@@ -96,32 +227,64 @@ def morph_strip(
     >>> fig = morph_strip(torch.rand(4, 1, 8, 8), torch.linspace(0.1, 0.9, 4), [0, 1, 2, 3])
     >>> len(fig.axes)
     4
+    >>> len(morph_strip(torch.rand(9, 1, 8, 8)).axes)  # two rows of six, three left empty
+    12
     """
     import matplotlib.pyplot as plt
 
     frames = _as_batch_of_sequences(frames)
-    rows, cols = frames.shape[:2]
+    images, count = frames.shape[:2]
     if target_probs is not None:
-        target_probs = torch.as_tensor(target_probs).reshape(rows, cols)
+        target_probs = torch.as_tensor(target_probs).reshape(images, count)
     if alphas is not None:
         alphas = torch.as_tensor(alphas).reshape(-1).tolist()
-        if len(alphas) != cols:
-            raise ValueError(f"`alphas` has {len(alphas)} values for {cols} frames.")
-    names = list(target_names) if target_names is not None else ["target"] * rows
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.6), squeeze=False)
-    for b in range(rows):
-        for k in range(cols):
-            ax = axes[b, k]
-            ax.imshow(to_image(frames[b, k]), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if b == 0 and alphas is not None:
-                ax.set_title(f"α = {alphas[k]:.3g}", fontsize=9)
-            if target_probs is not None:
-                ax.set_xlabel(f"p({names[b]}) = {float(target_probs[b, k]):.2f}", fontsize=8)
+        if len(alphas) != count:
+            raise ValueError(f"`alphas` has {len(alphas)} values for {count} frames.")
+    names = list(target_names) if target_names is not None else ["target"] * images
+    if per_row is None:
+        per_row = frames_per_row(frames.shape[-1])
+    per_row = max(1, min(int(per_row), count))
+    wraps = -(-count // per_row)
+    row_kinds = ["frame", "change"] if changes else ["frame"]
+    nrows = images * wraps * len(row_kinds)
+    if size is None:
+        size = (COLUMN_WIDTH - (0.8 if changes else 0.1)) / per_row
+    label_room = 0.25 * (target_probs is not None) + 0.25 * (alphas is not None)
+    fig, axes = plt.subplots(
+        nrows, per_row, squeeze=False, layout="constrained",
+        figsize=(size * per_row + (0.8 if changes else 0.1), nrows * (size + label_room) + 0.5),
+    )
+    if changes:
+        diff = frames - frames[:, :1]
+        limit = float(diff.abs().max()) or 1.0
+    shown = None
+    for b in range(images):
+        for w in range(wraps):
+            for r, kind in enumerate(row_kinds):
+                row = (b * wraps + w) * len(row_kinds) + r
+                for j in range(per_row):
+                    ax = axes[row, j]
+                    ax.set_xticks([])
+                    ax.set_yticks([])
+                    k = w * per_row + j
+                    if k >= count:
+                        ax.axis("off")
+                        continue
+                    if kind == "frame":
+                        ax.imshow(to_image(frames[b, k]), cmap="gray", vmin=0, vmax=1)
+                        if alphas is not None:
+                            ax.set_title(f"α = {alphas[k]:.3g}")
+                        if target_probs is not None:
+                            ax.set_xlabel(f"p({names[b]}) = {float(target_probs[b, k]):.2f}")
+                    else:
+                        d = diff[b, k].mean(0).detach().to("cpu", torch.float32).numpy()
+                        shown = ax.imshow(d, cmap="RdBu_r", vmin=-limit, vmax=limit)
+                        if j == 0:
+                            ax.set_ylabel("change")
+                if changes and kind == "change" and shown is not None:
+                    colorbar(shown, list(axes[row]), "$x_k - x_0$", shrink=0.8)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
@@ -132,7 +295,7 @@ def show_bands(
     image: int = 0,
     channel: int = 0,
     title: str | None = None,
-    size: float = 1.4,
+    size: float | None = None,
 ):
     """A scale × orientation grid of pyramid bands (or of gradients on them).
 
@@ -179,6 +342,8 @@ def show_bands(
             b = b.real if b.is_complex() else b
         fields.append(b.float())
     rows, cols = len(fields), fields[0].shape[0]
+    if size is None:
+        size = min(1.6, (COLUMN_WIDTH - 1.2) / cols)
     if part == "phase":
         cmap, lo, hi, label = "twilight", -np.pi, np.pi, "phase (rad)"
     elif part == "amplitude":
@@ -186,7 +351,10 @@ def show_bands(
     else:
         m = max(float(f.abs().max()) for f in fields) or 1.0
         cmap, lo, hi, label = "RdBu_r", -m, m, "value"
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols + 1.0, size * rows + 0.5), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(min(size * cols + 1.2, COLUMN_WIDTH), size * rows + 0.6), squeeze=False,
+        layout="constrained",
+    )
     for s, f in enumerate(fields):
         for k in range(cols):
             ax = axes[s, k]
@@ -194,9 +362,9 @@ def show_bands(
             ax.set_xticks([])
             ax.set_yticks([])
             if s == 0:
-                ax.set_title(f"orientation {k}", fontsize=8)
+                ax.set_title(f"orientation {k}")
             if k == 0:
-                ax.set_ylabel(f"scale {s}", fontsize=8)
+                ax.set_ylabel(f"scale {s}")
         fig.colorbar(shown, ax=list(axes[s]), shrink=0.8, label=label if s == 0 else None)
     fig.suptitle(title or f"pyramid bands: {part}")
     return fig
@@ -238,6 +406,7 @@ def scrubber(
     title: str | None = None,
     width: int | None = None,
     interval_ms: int = 250,
+    start: int | None = None,
 ):
     """An animation that needs no kernel: a slider, a play button, embedded PNG frames.
 
@@ -253,6 +422,10 @@ def scrubber(
         Display width in CSS pixels (default: at least 256; pixels stay sharp).
     interval_ms
         Delay between frames when playing.
+    start
+        The frame shown when the page opens (default: the last frame, where a
+        morph has gone furthest; never a blank first frame). Negative values
+        count from the end.
 
     Returns
     -------
@@ -276,6 +449,11 @@ def scrubber(
         labels = [str(s) for s in labels]
         if len(labels) != k:
             raise ValueError(f"`labels` has {len(labels)} entries for {k} frames.")
+    if start is None:
+        start = k - 1
+    if not isinstance(start, (int, np.integer)) or isinstance(start, bool) or not -k <= start < k:
+        raise ValueError(f"`start` must be a frame index in [-{k}, {k - 1}], got {start!r}.")
+    start = int(start) % k
     if width is None:
         width = max(256, pictures[0].width)
     uid = f"sl-scrub-{uuid.uuid4().hex[:10]}"
@@ -284,7 +462,7 @@ def scrubber(
         buffer = io.BytesIO()
         p.save(buffer, format="PNG")
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        hidden = "" if i == 0 else "display:none;"
+        hidden = "" if i == start else "display:none;"
         images.append(
             f'<img src="data:image/png;base64,{data}" alt="frame {i}" '
             f'style="{hidden}width:{width}px;image-rendering:pixelated;">'
@@ -301,7 +479,7 @@ def scrubber(
         f"s.value=(+s.value+1)%{k};s.oninput();}},{int(interval_ms)});"
     )
     label_json = html.escape(json.dumps(labels or [""] * k, ensure_ascii=False), quote=True)
-    first = html.escape(labels[0]) if labels else ""
+    first = html.escape(labels[start]) if labels else ""
     heading = f"<div style='font-weight:bold;margin-bottom:4px'>{html.escape(title)}</div>" if title else ""
     snippet = (
         f'<div id="{uid}" class="sl-scrubber" data-labels="{label_json}" '
@@ -309,7 +487,7 @@ def scrubber(
         f"{heading}{''.join(images)}"
         f'<div style="display:flex;align-items:center;gap:8px;margin-top:4px">'
         f'<button type="button" onclick="{html.escape(play, quote=True)}">▶ play</button>'
-        f'<input type="range" min="0" max="{k - 1}" value="0" step="1" style="flex:1" '
+        f'<input type="range" min="0" max="{k - 1}" value="{start}" step="1" style="flex:1" '
         f'oninput="{html.escape(show, quote=True)}" aria-label="frame">'
         f"</div>"
         f'<div class="sl-label" style="margin-top:2px">{first}</div>'

@@ -100,7 +100,7 @@ def test_show_bands_rejects_bad_input():
 def test_scrubber_is_static_html_with_every_frame_embedded():
     frames = torch.rand(4, 1, 8, 8)
     labels = ["α = 0 <start>", "α = 1", "α = 2", "α = 3"]
-    widget = plot.scrubber(frames, labels, title="A & B")
+    widget = plot.scrubber(frames, labels, title="A & B", start=0)
     tags = _parse(widget.data)
     images = [a for t, a in tags if t == "img"]
     assert len(images) == 4
@@ -186,3 +186,40 @@ def test_morph_result_plots_one_image_of_a_batch(tmp_path):
     both = json.loads(_parse(morph.animate().data)[0][1]["data-labels"])
     assert " | " in both[0]
     assert _gif(morph.save_gif(tmp_path / "b.gif", image=0))[0] == 3
+
+
+def test_scrubber_opens_at_the_requested_frame_and_by_default_at_the_last():
+    frames = torch.rand(5, 1, 8, 8)
+    labels = [f"frame {k}" for k in range(5)]
+    for start, shown in [(None, 4), (2, 2), (-2, 3)]:
+        widget = plot.scrubber(frames, labels, start=start)
+        images = [a for t, a in _parse(widget.data) if t == "img"]
+        visible = [k for k, a in enumerate(images) if "display:none" not in a["style"]]
+        assert visible == [shown]
+        assert f'value="{shown}"' in widget.data and f"frame {shown}</div>" in widget.data
+    with pytest.raises(ValueError, match="`start` must be a frame index"):
+        plot.scrubber(frames, start=5)
+
+
+def test_morph_strip_wraps_long_sequences_and_draws_change_maps():
+    frames = torch.rand(1, 9, 1, 28, 28)
+    fig = plot.morph_strip(frames, torch.rand(1, 9), torch.arange(9.0))
+    assert fig.axes[0].get_gridspec().ncols == 6  # at most six frames a row
+    assert fig.get_figwidth() <= plot.COLUMN_WIDTH + 1e-6
+    fig = plot.morph_strip(frames, changes=True, per_row=3)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert "change" in labels and "$x_k - x_0$" in labels  # a labelled colour bar
+
+
+def test_house_style_fonts_are_legible_at_column_width():
+    import matplotlib
+
+    with matplotlib.rc_context():
+        plot.use_book_style()
+        sizes = [matplotlib.rcParams[k] for k in ("xtick.labelsize", "ytick.labelsize", "legend.fontsize")]
+        assert min(float(s) for s in sizes) >= plot.MIN_FONT_PT
+        assert matplotlib.rcParams["figure.dpi"] == plot.DPI
+        fig, axes = plot.figure(4, aspect=1.0)
+        assert fig.get_figwidth() == pytest.approx(plot.COLUMN_WIDTH) and len(axes) == 4
+    with pytest.raises(ValueError, match="`aspect` must be positive"):
+        plot.figure(2, aspect=0)
