@@ -13,13 +13,14 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: book test student benchmarks lint clean help
+.PHONY: book test student screenshots benchmarks lint clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book     build the book into _build/html/"
 	@echo "make test     run every test (library, notebooks, book build, browser)"
 	@echo "make student  write the student edition to _build/student/"
+	@echo "make screenshots  full-page captures of every built page in _build/screens/"
 	@echo "make benchmarks  print the performance tables"
 
 $(PY):
@@ -42,6 +43,9 @@ test: $(VENV)/.stamp-book-test
 student: $(VENV)/.stamp-book
 	$(PY) scripts/student_edition.py
 	$(PY) scripts/student_edition.py
+
+screenshots: $(VENV)/.stamp-book-test
+	$(PY) scripts/screenshots.py
 
 benchmarks: $(VENV)/.stamp-book-test
 	$(PY) benchmarks/sweep.py

@@ -9,7 +9,7 @@ Every chapter notebook
 
 Usage:
   python scripts/notebook_conventions.py sync            # rewrite every note from _config.yml
-  python scripts/notebook_conventions.py strip           # remove outputs from every notebook
+  python scripts/notebook_conventions.py strip [NB ...]  # remove outputs (every notebook, or those named)
   python scripts/notebook_conventions.py new book/NN_name.ipynb "Chapter title"
 """
 
@@ -144,7 +144,8 @@ def new(path: Path, title: str) -> None:
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd in ("sync", "strip"):
-        for p in chapter_notebooks():
+        named = [Path(a).resolve() for a in sys.argv[2:]]
+        for p in named or chapter_notebooks():
             (sync if cmd == "sync" else strip)(p)
             print(f"{cmd}: {p.relative_to(ROOT)}")
     elif cmd == "new" and len(sys.argv) == 4:
