@@ -76,7 +76,7 @@ def capture(pages: list[Path], out: Path, slices: bool = True) -> list[Path]:
                         whole.crop((0, top, whole.width, min(top + SLICE, whole.height))).save(
                             folder / f"{i:02d}.png"
                         )
-            print(f"{target.relative_to(ROOT)}", flush=True)
+            print(target, flush=True)
         browser.close()
     return written
 
