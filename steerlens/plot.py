@@ -112,7 +112,7 @@ def figure(
     Examples
     --------
     >>> fig, axes = figure(3, aspect=1.0)
-    >>> round(fig.get_figwidth(), 2), len(axes)
+    >>> float(round(fig.get_figwidth(), 2)), len(axes)
     (6.9, 3)
     """
     import matplotlib.pyplot as plt
