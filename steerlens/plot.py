@@ -144,7 +144,7 @@ def frames_per_row(image_width: int, limit: int = 6, width: float = COLUMN_WIDTH
     Examples
     --------
     >>> frames_per_row(28), frames_per_row(224), frames_per_row(512)
-    (6, 3, 1)
+    (6, 2, 1)
     """
     return int(max(1, min(limit, (width * DPI - 40) // max(int(image_width), 1))))
 
@@ -242,7 +242,8 @@ def morph_strip(
             raise ValueError(f"`alphas` has {len(alphas)} values for {count} frames.")
     names = list(target_names) if target_names is not None else ["target"] * images
     if per_row is None:
-        per_row = frames_per_row(frames.shape[-1])
+        margin = 0.8 if changes else 0.1  # room for the change maps' colour bar
+        per_row = frames_per_row(frames.shape[-1], width=COLUMN_WIDTH - margin)
     per_row = max(1, min(int(per_row), count))
     wraps = -(-count // per_row)
     row_kinds = ["frame", "change"] if changes else ["frame"]
@@ -275,7 +276,10 @@ def morph_strip(
                         if alphas is not None:
                             ax.set_title(f"α = {alphas[k]:.3g}")
                         if target_probs is not None:
-                            ax.set_xlabel(f"p({names[b]}) = {float(target_probs[b, k]):.2f}")
+                            value = float(target_probs[b, k])
+                            short = per_row > 4 and len(names[b]) > 6 and j > 0
+                            text = f"{value:.2f}" if short else f"p({names[b]}) = {value:.2f}"
+                            ax.set_xlabel(text, fontsize=MIN_FONT_PT)
                     else:
                         d = diff[b, k].mean(0).detach().to("cpu", torch.float32).numpy()
                         shown = ax.imshow(d, cmap="RdBu_r", vmin=-limit, vmax=limit)
@@ -296,6 +300,7 @@ def show_bands(
     channel: int = 0,
     title: str | None = None,
     size: float | None = None,
+    label: str | None = None,
 ):
     """A scale × orientation grid of pyramid bands (or of gradients on them).
 
@@ -311,6 +316,13 @@ def show_bands(
         fields such as a phase gradient).
     image, channel
         Which image of the batch and which channel.
+    title
+        Figure title (default: ``"pyramid bands: <part>"``).
+    size
+        Inches per band (default: the column shared by the orientations).
+    label
+        Colour-bar label: the quantity and its unit (default: ``"amplitude"``,
+        ``"phase (rad)"`` or ``"value"``).
 
     Returns
     -------
@@ -345,12 +357,12 @@ def show_bands(
     if size is None:
         size = min(1.6, (COLUMN_WIDTH - 1.2) / cols)
     if part == "phase":
-        cmap, lo, hi, label = "twilight", -np.pi, np.pi, "phase (rad)"
+        cmap, lo, hi, label = "twilight", -np.pi, np.pi, label or "phase (rad)"
     elif part == "amplitude":
-        cmap, lo, hi, label = "gray", 0.0, max(float(f.max()) for f in fields), "amplitude"
+        cmap, lo, hi, label = "gray", 0.0, max(float(f.max()) for f in fields), label or "amplitude"
     else:
         m = max(float(f.abs().max()) for f in fields) or 1.0
-        cmap, lo, hi, label = "RdBu_r", -m, m, "value"
+        cmap, lo, hi, label = "RdBu_r", -m, m, label or "value"
     fig, axes = plt.subplots(
         rows, cols, figsize=(min(size * cols + 1.2, COLUMN_WIDTH), size * rows + 0.6), squeeze=False,
         layout="constrained",
