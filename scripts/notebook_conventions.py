@@ -5,7 +5,15 @@ Every chapter notebook
 2. has, as its first code cell, the install cell below (installs steerlens on Colab, does
    nothing where it is installed);
 3. has a markdown "Run this chapter yourself" note with Colab / Binder / download links built
-   from `repository.url` in `_config.yml` (the only place the URL is written by hand).
+   from `repository.url` in `_config.yml` (the only place the URL is written by hand);
+4. follows the page house style of CONTRIBUTING.md where a machine can check it:
+   - every exercise solution is gated (```{solution-start}``` ... ```{solution-end}```), so its
+     code and output sit inside the toggle: no ungated ```{solution}``` directive;
+   - every code line is at most 80 characters (`CODE_WIDTH`);
+   - every cell that writes prose with `display(Markdown(...))` is tagged `remove-input`;
+   - the imports cell (the first code cell after the install cell) calls
+     `sl.plot.use_book_style()`;
+   - no font size below 9 pt (`fontsize=`, `labelsize=`, `titlesize=`).
 
 Usage:
   python scripts/notebook_conventions.py sync            # rewrite every note from _config.yml
@@ -43,13 +51,14 @@ def _slug(url: str) -> str:
 def install_cell_source() -> str:
     url, branch = repository()
     return (
-        "# Installs steerlens when it is missing (Colab); does nothing where it is installed.\n"
+        "# Installs steerlens where it is missing (Colab); does nothing elsewhere.\n"
         "import importlib.util\n"
         "import subprocess\n"
         "import sys\n\n"
+        f'SOURCE = "git+{url}@{branch}"\n'
         'if importlib.util.find_spec("steerlens") is None:\n'
-        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
-        f"                    \"steerlens @ git+{url}@{branch}\"], check=True)"
+        '    pip = [sys.executable, "-m", "pip", "install", "-q"]\n'
+        '    subprocess.run([*pip, f"steerlens @ {SOURCE}"], check=True)'
     )
 
 
@@ -90,7 +99,8 @@ def problems(path: Path) -> list[str]:
     if dirty:
         out.append(f"code cells {dirty} carry outputs or execution counts (run `python scripts/notebook_conventions.py strip`)")
     if first_code_cell(nb) != install_cell_source():
-        out.append("the first code cell is not the standard install cell (see `install_cell_source()`)")
+        out.append("the first code cell is not the standard install cell (see `install_cell_source()`; "
+                   f"`python scripts/notebook_conventions.py sync book/{Path(path).name}` rewrites it)")
     notes = note_cells(nb)
     if len(notes) != 1:
         out.append(f"expected one 'Run this chapter yourself' note, found {len(notes)}")
@@ -100,6 +110,88 @@ def problems(path: Path) -> list[str]:
     first = re.sub(r"^\([\w.-]+\)=\s*\n", "", first)
     if not nb.cells or nb.cells[0].cell_type != "markdown" or not first.startswith("# "):
         out.append("the first cell must be a markdown cell starting with the chapter title ('# ...')")
+    out += style_problems(nb)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# The page house style (CONTRIBUTING.md): the rules a machine can check in the notebook.
+# ------------------------------------------------------------------------------------------
+CODE_WIDTH = 80
+SOLUTION = re.compile(r"```\{solution\}")
+SOLUTION_START = re.compile(r"```\{solution-start\}")
+SOLUTION_END = re.compile(r"```\{solution-end\}")
+PROSE_CALL = re.compile(r"display\(\s*Markdown\(")
+SMALL_FONT = re.compile(r"\b(fontsize|labelsize|titlesize)\s*=\s*(\d+(?:\.\d*)?)")
+BOOK_STYLE = re.compile(r"\b(sl|steerlens)\.plot\.use_book_style\(\)")
+
+
+def _tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _first_line(cell) -> str:
+    return (cell.source.strip().splitlines() or [""])[0][:60]
+
+
+def imports_cell(nb):
+    """The imports cell: the first code cell after the install cell that imports something."""
+    codes = [c for c in nb.cells if c.cell_type == "code"]
+    for c in codes[1:]:
+        if re.search(r"^\s*(import|from)\s", c.source, re.M):
+            return c
+    return None
+
+
+def solution_problems(nb) -> list[str]:
+    """Ungated solutions (their code cells show output to every reader) and broken gates."""
+    out, open_at = [], None
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "markdown":
+            continue
+        if SOLUTION.search(c.source):
+            follows = i + 1 < len(nb.cells) and nb.cells[i + 1].cell_type == "code"
+            out.append(
+                f"cell {i}: an ungated ```{{solution}}``` directive"
+                + (" followed by code cells (their output is visible before the toggle)" if follows else "")
+                + ": use ```{solution-start}``` ... ```{solution-end}``` (CONTRIBUTING.md, Exercises)"
+            )
+        if SOLUTION_START.search(c.source):
+            if open_at is not None:
+                out.append(f"cell {i}: solution-start inside the gate opened at cell {open_at}")
+            open_at = i
+        if SOLUTION_END.search(c.source):
+            if open_at is None:
+                out.append(f"cell {i}: solution-end without a solution-start")
+            if c.source.strip() != "```{solution-end}\n```":
+                out.append(f"cell {i}: the solution-end cell must hold only the directive")
+            open_at = None
+    if open_at is not None:
+        out.append(f"cell {open_at}: solution-start is never closed by a solution-end")
+    return out
+
+
+def style_problems(nb) -> list[str]:
+    """The house-style rules of CONTRIBUTING.md that can be checked in the notebook."""
+    out = solution_problems(nb)
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code" or 'find_spec("steerlens")' in c.source:
+            continue  # the install cell is written by `sync` (and checked above)
+        wide = [n for n, line in enumerate(c.source.splitlines(), 1) if len(line) > CODE_WIDTH]
+        if wide:
+            out.append(f"cell {i}: {len(wide)} line(s) over {CODE_WIDTH} characters (line {wide[0]}: "
+                       f"{len(c.source.splitlines()[wide[0] - 1])}); run `ruff format --line-length 80`")
+        if PROSE_CALL.search(c.source) and not _tags(c) & {"remove-input", "remove-cell"}:
+            out.append(f"cell {i}: writes prose with display(Markdown(...)) but is not tagged "
+                       f"remove-input ({_first_line(c)!r})")
+        for m in SMALL_FONT.finditer(c.source):
+            if float(m.group(2)) < 9:
+                out.append(f"cell {i}: {m.group(0)} is below the house minimum of 9 pt")
+    imports = imports_cell(nb)
+    if imports is None:
+        out.append("no imports cell (a code cell after the install cell that imports steerlens)")
+    elif not BOOK_STYLE.search(imports.source):
+        out.append("the imports cell does not call `sl.plot.use_book_style()`")
     return out
 
 
@@ -133,8 +225,9 @@ def new(path: Path, title: str) -> None:
     nb.cells = [
         md(f"# {title}\n\n**You will be able to:** ...\n\n**Time:** about N minutes."),
         md(launch_note(path)),
-        code(install_cell_source()),
-        code("import steerlens as sl\nimport torch\n\ntorch.manual_seed(0)"),
+        code(install_cell_source(), metadata={"tags": ["hide-input"]}),
+        code("import torch\n\nimport steerlens as sl\n\nsl.plot.use_book_style()\ntorch.manual_seed(0)",
+             metadata={"tags": ["hide-input"]}),
         md("## Summary\n\n- ...\n\n## References\n\n```{bibliography}\n:filter: docname in docnames\n```"),
     ]
     nbformat.write(nb, path)

@@ -1,8 +1,14 @@
 """Write the student edition of the book: every exercise solution replaced by a stub.
 
-For each chapter notebook in book/, the solution of every exercise — the markdown cell holding
-the ```{solution}``` directive and the code cells that follow it up to the next markdown cell —
-is replaced by one code cell that raises NotImplementedError with a hint naming the exercise.
+For each chapter notebook in book/, the solution of every exercise is replaced by one code cell
+that raises NotImplementedError with a hint naming the exercise. A solution is
+
+- gated (the house style, CONTRIBUTING.md): everything from the markdown cell that opens with
+  ```{solution-start} LABEL``` (the directive and the explanation after it) through the markdown
+  cell holding ```{solution-end}```, inclusive — the solution's code cells in between;
+- or, in the older form still read while chapters migrate, the markdown cell holding the
+  ```{solution} LABEL``` directive and the code cells that follow it up to the next markdown cell.
+
 Outputs go to _build/student/ (outside the source tree); the sources are not touched.
 
 Usage: python scripts/student_edition.py [--out DIR]
@@ -13,7 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -21,6 +27,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISE = re.compile(r"```\{exercise\}\s*(?P<title>[^\n]*)\n(?P<body>.*?)```", re.S)
 SOLUTION = re.compile(r"```\{solution\}\s*(?P<label>[\w.-]+)")
+SOLUTION_START = re.compile(r"```\{solution-start\}\s*(?P<label>[\w.-]+)")
+SOLUTION_END = re.compile(r"```\{solution-end\}")
 LABEL = re.compile(r":label:\s*(?P<label>[\w.-]+)")
 
 
@@ -28,7 +36,9 @@ LABEL = re.compile(r":label:\s*(?P<label>[\w.-]+)")
 class Exercise:
     label: str
     title: str
-    solution_cells: list[int]  # indices of the solution markdown + code cells
+    solution_cells: list[int]  # indices of every cell of the solution (markdown and code)
+    code_cells: list[int] = field(default_factory=list)  # of them, the solution's code cells
+    gated: bool = False  # solution-start ... solution-end (True) or the older {solution} form
 
 
 def exercises(nb) -> list[Exercise]:
@@ -41,19 +51,38 @@ def exercises(nb) -> list[Exercise]:
                 if lab:
                     titles[lab.group("label")] = m.group("title").strip()
     out = []
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "markdown":
+    i = 0
+    while i < len(nb.cells):
+        cell = nb.cells[i]
+        gated = SOLUTION_START.search(cell.source) if cell.cell_type == "markdown" else None
+        old = SOLUTION.search(cell.source) if cell.cell_type == "markdown" else None
+        if gated:
+            # everything through the matching solution-end, inclusive
+            idx = [i]
+            j = i + 1
+            while j < len(nb.cells):
+                idx.append(j)
+                if nb.cells[j].cell_type == "markdown" and SOLUTION_END.search(nb.cells[j].source):
+                    break
+                j += 1
+            else:
+                raise ValueError(f"solution {gated.group('label')!r} (cell {i}) has no solution-end")
+            m = gated
+        elif old:
+            idx = [i]
+            j = i + 1
+            while j < len(nb.cells) and nb.cells[j].cell_type == "code":
+                idx.append(j)
+                j += 1
+            j -= 1
+            m = old
+        else:
+            i += 1
             continue
-        m = SOLUTION.search(cell.source)
-        if not m:
-            continue
-        idx = [i]
-        j = i + 1
-        while j < len(nb.cells) and nb.cells[j].cell_type == "code":
-            idx.append(j)
-            j += 1
         label = m.group("label")
-        out.append(Exercise(label, titles.get(label, label), idx))
+        code = [k for k in idx if nb.cells[k].cell_type == "code"]
+        out.append(Exercise(label, titles.get(label, label), idx, code, gated=bool(gated)))
+        i = j + 1
     return out
 
 

@@ -85,11 +85,18 @@ def test_explore_chapter_renders_saved_widgets_and_scrubs_without_kernel(open_pa
     fallback = page.locator("details.sl-explorer-fallback").first
     assert "No kernel? Scrub through precomputed frames" in fallback.locator("summary").inner_text()
     scrubber = fallback.locator(".sl-scrubber")
-    first_src, first_label = _shown_frame(scrubber)
     slider = scrubber.locator("input[type=range]")
+    # It opens on a meaningful frame (by default the last, where the morph has gone furthest),
+    # never on the blank first one.
+    opened_at = _shown_frame(scrubber)
+    assert slider.input_value() != "0"
     slider.focus()
-    page.keyboard.press("End")  # a reader's keyboard move: the last frame
+    page.keyboard.press("Home")  # a reader's keyboard moves: the first frame, then the last
+    first_src, first_label = _shown_frame(scrubber)
+    assert slider.input_value() == "0" and first_src != opened_at[0]
+    page.keyboard.press("End")
     last_src, last_label = _shown_frame(scrubber)
+    assert slider.input_value() == slider.get_attribute("max")
     assert last_src != first_src
     probability = re.compile(r"p\(([^)]*)\) = ([0-9.]+)")
     assert probability.search(first_label) and probability.search(last_label)

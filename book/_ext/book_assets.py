@@ -13,11 +13,32 @@
   ``Hub.Queue`` that calls MathJax 3's ``typesetPromise`` is added to whatever object
   ``window.MathJax`` holds. Without these every slider, dropdown or label of a saved widget logs
   a JavaScript error.
+- Code fits the column: the house rule is 80 characters a line (CONTRIBUTING.md), and at a
+  1280-px window the content column is about 690 px, where the theme's 14-px code font fits
+  only 77 characters (a ``pre`` is 686 px wide, 32 px of it padding; 8.43 px a character). At
+  0.8rem (12.8 px, 7.7 px a character) 80 characters take 616 px of the 654 available. Inside an
+  admonition (a gated solution, an API docstring) a ``pre`` is only about 620 px wide, so code
+  there is set at 0.75rem (12 px): 80 characters take 578 of 587 px. The rules are served as
+  ``_static/steerlens-book.css``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sphinx.builders.html._assets import _JavaScript
+
+BOOK_CSS = "steerlens-book.css"
+_CSS = """/* steerlens: 80-character code lines fit the content column at a 1280-px window */
+div.highlight pre, .cell_output pre {
+  font-size: 0.8rem;
+}
+div.admonition div.highlight pre, div.admonition .cell_output pre,
+div.solution div.highlight pre, div.solution .cell_output pre,
+dl.py dd div.highlight pre {
+  font-size: 0.75rem;
+}
+"""
 
 _WIDGET_LOADER = "widgets/require.min.js"
 _WIDGET_SHIM = """
@@ -62,6 +83,18 @@ def _fix_page_context(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def _write_css(app, exception):
+    if exception is None and app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        (static / BOOK_CSS).write_text(_CSS, encoding="utf-8")
+
+
 def setup(app):
     app.connect("html-page-context", _fix_page_context, priority=10_000)
+    app.add_css_file(BOOK_CSS, priority=900)
+    # The stylesheet's text as an html-rebuild config value: when it changes, Sphinx's build
+    # info changes and every page is rewritten with the link (no notebook is re-executed).
+    app.add_config_value("steerlens_book_css", _CSS, "html", types=[str])
+    app.connect("build-finished", _write_css)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
