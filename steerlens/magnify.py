@@ -111,6 +111,11 @@ def _legacy_positional(where: str, names: Sequence[str], values: tuple, given: d
     """Map options passed positionally (the old signature) onto their keywords, warning."""
     if len(values) > len(names):
         raise TypeError(f"{where} takes at most {len(names)} options after its core arguments, got {len(values)}.")
+    out = {}
+    for name, value in zip(names, values, strict=False):
+        if given.get(name, _UNSET) is not _UNSET:
+            raise TypeError(f"{where} got multiple values for `{name}`.")
+        out[name] = value
     if values:
         warnings.warn(
             f"{where}: passing {', '.join(names[: len(values)])} positionally is deprecated; pass "
@@ -118,11 +123,6 @@ def _legacy_positional(where: str, names: Sequence[str], values: tuple, given: d
             DeprecationWarning,
             stacklevel=3,
         )
-    out = {}
-    for name, value in zip(names, values, strict=False):
-        if given.get(name, _UNSET) is not _UNSET:
-            raise TypeError(f"{where} got multiple values for `{name}`.")
-        out[name] = value
     return out
 
 

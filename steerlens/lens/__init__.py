@@ -49,11 +49,8 @@ __all__ = [
     "Gradient",
     "MorphResult",
     "EditResult",
-    "DOMAINS",
-    "COMPONENTS",
-    "NORMALIZATIONS",
-    "REGIMES",
 ]
+# DOMAINS, COMPONENTS, NORMALIZATIONS, REGIMES: the allowed settings (importable, not starred)
 
 for _cls in (SteerableLens, Gradient, MorphResult, EditResult):
     _cls.__module__ = __name__  # documented and shown as steerlens.lens.<name>

@@ -226,7 +226,7 @@ class SteerableLens:
     def _logits(self, images: Tensor) -> Tensor:
         inputs = images
         if self.preprocess is not None:
-            inputs = self.preprocess(images)
+            inputs = _run("preprocess", self.preprocess, images)
             if not isinstance(inputs, Tensor):
                 raise TypeError(
                     f"`preprocess` must return a tensor, got {type(inputs).__name__}."
@@ -237,7 +237,7 @@ class SteerableLens:
                     "on the images (a .detach(), torch.no_grad/inference_mode, or a numpy "
                     "round-trip). Write it with differentiable torch operations."
                 )
-        logits = check_logits(self.model(inputs), images.shape[0])
+        logits = check_logits(_run("model", self.model, inputs), images.shape[0])
         if inputs.requires_grad and not logits.requires_grad:
             raise ValueError(
                 "`model` output has no gradient path to its input (a .detach(), "
@@ -755,3 +755,15 @@ class SteerableLens:
 
 def _batch_view(per_image: Tensor, like: Tensor) -> Tensor:
     return per_image.view(-1, *([1] * (like.ndim - 1)))
+
+
+def _run(name: str, fn, images: Tensor):
+    """Call the user's ``model``/``preprocess``; a torch error inside it is re-raised named."""
+    try:
+        return fn(images)
+    except RuntimeError as err:
+        raise ValueError(
+            f"`{name}` failed on images of shape {tuple(images.shape)}, dtype {images.dtype}, "
+            f"device {images.device} ({type(err).__name__}: {err}). Check that the {name} "
+            f"accepts such images (e.g. model.to(x.dtype), or x.to(model's dtype))."
+        ) from err

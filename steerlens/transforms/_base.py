@@ -186,7 +186,8 @@ class Transform(nn.Module):
         """
         if not self.polar:
             raise TypeError(
-                f"{type(self).__name__} coordinates are real: they have no phase or amplitude "
+                f"{type(self).__name__}.polar_edit(): {type(self).__name__} coordinates are real: "
+                f"they have no phase or amplitude "
                 f"to edit. Use domain='fourier' or domain='csp' for polar edits."
             )
         if not isinstance(coeffs, Coefficients):

@@ -234,6 +234,23 @@ class CSP(Transform):
         yield "synth_highpass", masks.synth_highpass
         yield "synth_lowpass", masks.synth_lowpass
 
+    def _apply(self, fn, recurse=True):
+        # A float32 mask cast up to float64 would keep float32's rounding: refill the
+        # buffers that a conversion (`.double()`, `.to(torch.float64)`) just made float64
+        # with the exact masks, so a float64 CSP reconstructs to round-off.
+        before = {name: b.dtype for name, b in self.named_buffers(recurse=False)}
+        super()._apply(fn, recurse)
+        changed = [
+            name for name, b in self.named_buffers(recurse=False)
+            if b.dtype == torch.float64 and before.get(name) != torch.float64
+        ]
+        if changed:
+            exact = dict(self._named_masks(self._exact_masks()))
+            with torch.no_grad():
+                for name in changed:
+                    getattr(self, name).copy_(exact[name])
+        return self
+
     def _mask(self, name: str, like: Tensor) -> Tensor:
         """The buffer ``name`` in ``like``'s (real) dtype and on its device."""
         dtype = like.real.dtype if like.is_complex() else like.dtype
