@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 import steerlens as sl
-from steerlens.lens._objectives import objective_loss
 from steerlens.lens import EditResult, Gradient, MorphResult, SteerableLens
+from steerlens.lens._objectives import objective_loss
 from steerlens.transforms import Coefficients
 
 DOMAINS = ["pixel", "fourier", "csp"]

@@ -359,7 +359,7 @@ def _pick(data, corrupt: str | None, field: str, good: list, bad: list):
     return data.draw(st.sampled_from(bad if corrupt == field else good), label=field)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(
     data=st.data(),
     corrupt=st.sampled_from([None, None, None, *FIELDS]),
@@ -497,7 +497,7 @@ def test_transforms_property(transform, image, shape, color, edit, seed):
             assert z.shape == x.shape and _finite(z)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(
     method=st.sampled_from(["phase_based", "linear"]),
     image=st.sampled_from(GOOD_IMAGES * 3 + BAD_IMAGES),
@@ -524,3 +524,13 @@ def test_property_tests_made_enough_calls_of_both_kinds():
         pytest.skip("the property tests did not run in this session")
     assert OUTCOMES["result"] + OUTCOMES["error"] >= 500, OUTCOMES
     assert OUTCOMES["result"] >= 150 and OUTCOMES["error"] >= 150, OUTCOMES
+
+
+def test_lens_options_are_keyword_only_with_a_deprecated_positional_path():
+    model = _Net().eval()
+    with pytest.warns(DeprecationWarning, match="positionally is deprecated"):
+        lens = sl.SteerableLens(model, "fourier", "joint", "logit")
+    assert (lens.domain, lens.component, lens.objective) == ("fourier", "joint", "logit")
+    with pytest.raises(TypeError, match="multiple values for `component`"):
+        sl.SteerableLens(model, "csp", "amplitude", component="joint")
+    assert sl.SteerableLens(model, "pixel").domain == "pixel"

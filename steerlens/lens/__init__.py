@@ -41,7 +41,7 @@ Module map
 
 from __future__ import annotations
 
-from ._lens import COMPONENTS, DOMAINS, NORMALIZATIONS, REGIMES, SteerableLens
+from ._lens import COMPONENTS, DOMAINS, NORMALIZATIONS, REGIMES, SteerableLens  # noqa: F401
 from ._results import EditResult, Gradient, MorphResult
 
 __all__ = [

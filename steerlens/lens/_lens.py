@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
@@ -11,6 +10,9 @@ import torch
 from torch import Tensor
 
 from .._checks import check_choice, check_images, check_int, check_positive
+from ..transforms import COLOR_MODES, CSP, Coefficients, Fourier, Pixel, Transform
+from ..transforms._validate import working_dtype
+from ._budget import matched_budget_edit
 from ._line import first_order_change
 from ._objectives import (
     OBJECTIVES,
@@ -20,11 +22,8 @@ from ._objectives import (
     eval_mode,
     objective_loss,
 )
-from ..transforms import COLOR_MODES, CSP, Coefficients, Fourier, Pixel, Transform
-from ..transforms._validate import working_dtype
-from ._budget import matched_budget_edit
 from ._results import EditResult, Gradient, MorphResult
-from ._validate import check_alphas, check_number, deprecated_alias
+from ._validate import check_alphas, check_number, deprecated_alias, legacy_positional
 
 __all__ = ["SteerableLens", "DOMAINS", "COMPONENTS", "NORMALIZATIONS", "REGIMES"]
 
@@ -32,6 +31,14 @@ DOMAINS = ("pixel", "fourier", "csp")
 COMPONENTS = ("phase", "amplitude", "joint")
 NORMALIZATIONS = ("l2", "max_step", "none")
 REGIMES = ("fixed", "live", "persistent")
+
+
+#: the options after ``domain``, in the order the old signature took them positionally
+_LENS_DEFAULTS = {
+    "component": "phase", "objective": "nll", "color": "rgb", "height": "auto", "order": 3,
+    "preprocess": None, "normalize": "l2", "scale_weights": None, "downsample": False,
+    "batch_size": 32,
+}
 
 
 class SteerableLens:
@@ -81,6 +88,16 @@ class SteerableLens:
     batch_size
         Largest batch sent to the model when scoring frames.
 
+    Everything after ``domain`` is keyword-only (passing it positionally still
+    works, with a ``DeprecationWarning``, for one release).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``model``/``preprocess`` are not callable, or a setting is unknown
+        or out of range (``domain``, ``component``, ``objective``, ``color``,
+        ``normalize``, ``height``, ``order``, ``scale_weights``, ``batch_size``).
+
     Notes
     -----
     - At the source the model sees ``x`` itself; the gradient flows through the
@@ -119,6 +136,7 @@ class SteerableLens:
         self,
         model: Callable[[Tensor], Tensor],
         domain: Literal["pixel", "fourier", "csp"] = "csp",
+        *legacy,
         component: Literal["phase", "amplitude", "joint"] = "phase",
         objective: Literal["nll", "logit", "margin"] = "nll",
         color: Literal["rgb", "luminance"] = "rgb",
@@ -130,6 +148,18 @@ class SteerableLens:
         downsample: bool = False,
         batch_size: int = 32,
     ):
+        if legacy:
+            options = legacy_positional(
+                "SteerableLens()", legacy,
+                {"component": component, "objective": objective, "color": color, "height": height,
+                 "order": order, "preprocess": preprocess, "normalize": normalize,
+                 "scale_weights": scale_weights, "downsample": downsample, "batch_size": batch_size},
+                _LENS_DEFAULTS,
+            )
+            component, objective, color = options["component"], options["objective"], options["color"]
+            height, order, preprocess = options["height"], options["order"], options["preprocess"]
+            normalize, scale_weights = options["normalize"], options["scale_weights"]
+            downsample, batch_size = options["downsample"], options["batch_size"]
         if not callable(model):
             raise TypeError(f"`model` must be callable (images → logits), got {type(model).__name__}.")
         if preprocess is not None and not callable(preprocess):

@@ -54,3 +54,29 @@ def deprecated_alias(new_value, old_value, new: str, old: str, where: str, defau
         stacklevel=3,
     )
     return old_value
+
+
+def legacy_positional(where: str, values: tuple, current: dict, defaults: dict) -> dict:
+    """Options passed positionally under the old signature → keywords (with a warning).
+
+    ``current`` holds the keyword values as received, ``defaults`` their defaults (in
+    the old positional order). A keyword given a non-default value as well as
+    positionally is an error.
+    """
+    if not values:
+        return current
+    names = list(defaults)
+    if len(values) > len(names):
+        raise TypeError(f"{where} takes at most {len(names) + 2} positional arguments.")
+    out = dict(current)
+    for name, value in zip(names, values, strict=False):
+        if current[name] is not defaults[name] and current[name] != defaults[name]:
+            raise TypeError(f"{where} got multiple values for `{name}`.")
+        out[name] = value
+    warnings.warn(
+        f"{where}: passing {', '.join(names[: len(values)])} positionally is deprecated; pass "
+        f"them as keywords ({names[0]}=...).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return out

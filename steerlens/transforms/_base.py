@@ -178,6 +178,7 @@ class Transform(nn.Module):
         Examples
         --------
         >>> import torch
+        >>> from steerlens.transforms import Fourier
         >>> f = Fourier((8, 8))
         >>> c = f.analyze(torch.rand(1, 1, 8, 8))
         >>> same = f.polar_edit(c, delta=[torch.zeros(c.bands[0].shape)])
