@@ -534,3 +534,9 @@ def test_lens_options_are_keyword_only_with_a_deprecated_positional_path():
     with pytest.raises(TypeError, match="multiple values for `component`"):
         sl.SteerableLens(model, "csp", "amplitude", component="joint")
     assert sl.SteerableLens(model, "pixel").domain == "pixel"
+
+
+@pytest.mark.parametrize("shape", ["ab", (1, 2, 3), None, ("a", 2)])
+def test_lens_transform_names_image_shape(shape):
+    with pytest.raises((TypeError, ValueError), match="`image_shape`"):
+        sl.SteerableLens(_Net().eval()).transform(shape)

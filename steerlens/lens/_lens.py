@@ -229,7 +229,12 @@ class SteerableLens:
         >>> lens.transform((32, 32)) is lens.transform((32, 32))
         True
         """
-        key = (int(image_shape[0]), int(image_shape[1]))
+        try:
+            key = tuple(int(s) for s in image_shape)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"`image_shape` must be a pair of ints (H, W), got {image_shape!r}.") from err
+        if len(key) != 2 or isinstance(image_shape, str):
+            raise ValueError(f"`image_shape` must be (H, W), got {image_shape!r}.")
         t = self._transforms.get(key)
         if t is None:
             if self.domain == "csp":
