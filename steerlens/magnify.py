@@ -718,7 +718,9 @@ class PhaseMagnifier:
             tuple(video.shape[-2:]), height=height, order=order, twidth=twidth,
             downsample=downsample, color="luminance" if self.color == "luminance" else "rgb",
         )
-        self.coefficients: Coefficients = self.csp.analyze(video.to(working_dtype(video.dtype)))
+        work = video.to(working_dtype(video.dtype))
+        self.csp.to(device=work.device, dtype=work.dtype)
+        self.coefficients: Coefficients = self.csp.analyze(work)
         self.filtered_phase: list[Tensor] = []
         for band in self.coefficients.bands:
             # wrapped phase change to the reference: arg(c_t · conj(c_ref)) ∈ (−π, π]

@@ -252,6 +252,14 @@ class SteerableLens:
             self._transforms[key] = t
         return t
 
+    def _transform_like(self, x: Tensor) -> Transform:
+        """:meth:`transform` for ``x``'s size, its buffers moved to ``x``'s device and dtype."""
+        t = self.transform(tuple(x.shape[-2:]))
+        buffer = next(t.buffers(), None)
+        if buffer is not None and (buffer.device != x.device or buffer.dtype != x.dtype):
+            t.to(device=x.device, dtype=x.dtype)
+        return t
+
     @contextmanager
     def _eval(self) -> Iterator[None]:
         with eval_mode(self.model, warn=not self._warned_training) as was_training:
@@ -336,7 +344,7 @@ class SteerableLens:
         x = x.to(working_dtype(x.dtype))
         target = as_class_tensor(target, "target", x.shape[0], x.device)
         source = self._check_source(source, target)
-        transform = self.transform(tuple(x.shape[-2:]))
+        transform = self._transform_like(x)
         with torch.no_grad():
             coeffs = transform.analyze(x)
         with self._eval():
@@ -767,7 +775,7 @@ class SteerableLens:
         rtol = check_positive(rtol, "rtol")
         target = as_class_tensor(target, "target", batch, x.device)
         source = self._check_source(source, target)
-        transform = self.transform(tuple(x.shape[-2:]))
+        transform = self._transform_like(x)
 
         def gradient_at(coeffs: Coefficients, target: Tensor, source, anchor) -> Gradient:
             return self._gradient_at(transform, coeffs, target, source, anchor=anchor)
