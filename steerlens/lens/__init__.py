@@ -55,3 +55,13 @@ __all__ = [
 for _cls in (SteerableLens, Gradient, MorphResult, EditResult):
     _cls.__module__ = __name__  # documented and shown as steerlens.lens.<name>
 del _cls
+
+# The classes above report this package as their module, so doctest's finder (which
+# only follows functions defined in the module it inspects) would skip their methods:
+# list the methods' examples explicitly.
+__test__ = {
+    f"{_cls.__name__}.{_name}": _member
+    for _cls in (SteerableLens, Gradient, MorphResult, EditResult)
+    for _name, _member in vars(_cls).items()
+    if callable(_member) and ">>>" in (_member.__doc__ or "")
+}

@@ -293,6 +293,13 @@ class SteerableLens:
     def probabilities(self, images: Tensor) -> Tensor:
         """Softmax of the model on a batch of images (eval mode, no gradient).
 
+        Raises
+        ------
+        TypeError, ValueError
+            For ``images`` that are not a finite float ``B×C×H×W`` batch in
+            ``[0, 1]`` with 1 or 3 channels, or a ``model`` that fails on them or
+            does not return finite real logits ``B×classes``.
+
         Examples
         --------
         >>> import torch
@@ -329,6 +336,16 @@ class SteerableLens:
         -------
         Gradient
             Reusable by :meth:`apply` and :meth:`frames_from_gradient`.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a bad ``x`` (rank, channels, dtype, NaN/Inf, values outside
+            ``[0, 1]``, sizes the transform cannot take), a ``target``/``source``
+            that is not an int or one class per image or is outside the model's
+            classes, or a ``model``/``preprocess`` that fails on the images, does
+            not return finite real logits ``B×classes`` or has no gradient path to
+            the images.
 
         Examples
         --------
@@ -508,6 +525,12 @@ class SteerableLens:
         Tensor
             ``B×C×H×W`` in ``[0, 1]``.
 
+        Raises
+        ------
+        TypeError, ValueError
+            If ``grad`` is not a :class:`Gradient`, ``alpha`` is not a finite number
+            (or one per image), or ``phase_cap`` is not positive.
+
         Examples
         --------
         >>> import torch
@@ -551,6 +574,12 @@ class SteerableLens:
         Tensor
             ``B×K×C×H×W`` in ``[0, 1]``.
 
+        Raises
+        ------
+        TypeError, ValueError
+            If ``grad`` is not a :class:`Gradient` or ``alphas`` is not a
+            non-empty, finite 1-D sequence of numbers.
+
         Examples
         --------
         >>> import torch
@@ -585,6 +614,12 @@ class SteerableLens:
         -------
         Tensor
             ``B×K×C×H×W`` frames, clipped to ``[0, 1]``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`gradient`, and for ``alphas`` that are not a non-empty,
+            finite 1-D sequence of numbers.
 
         Examples
         --------
