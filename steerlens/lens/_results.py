@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 from torch import Tensor
 
+from ..transforms import Coefficients, Transform
 from ._line import LineSynthesis
-from .transforms import Coefficients, Transform
 
 __all__ = ["Gradient", "MorphResult", "EditResult"]
 
@@ -60,6 +61,9 @@ class Gradient:
         The :class:`~steerlens.transforms.Transform` the coefficients belong to.
     domain, component, normalize
         The lens settings it was computed with.
+    input_dtype
+        The dtype of the images given to the lens; frames made from this
+        gradient come back in it (half precision is computed in float32).
 
     Examples
     --------
@@ -89,6 +93,7 @@ class Gradient:
     domain: str
     component: str
     normalize: str
+    input_dtype: torch.dtype | None = None
     _line: LineSynthesis | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -99,7 +104,7 @@ class Gradient:
     def line(self) -> LineSynthesis:
         """The cached synthesiser of this gradient's line (built on first use).
 
-        Private machinery (:mod:`steerlens._line`); use
+        Private machinery (:mod:`steerlens.lens._line`); use
         :meth:`~steerlens.lens.SteerableLens.apply` and
         :meth:`~steerlens.lens.SteerableLens.frames_from_gradient`.
         """
@@ -138,7 +143,7 @@ class MorphResult:
     >>> import torch
     >>> import steerlens as sl
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-    >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, amplification=1.0, n_frames=4)
+    >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, alpha=1.0, n_frames=4)
     >>> tuple(m.target_probs.shape)
     (1, 4)
     >>> fig = m.show()                        # matplotlib strip
@@ -203,11 +208,11 @@ class MorphResult:
         >>> import torch
         >>> import steerlens as sl
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(2, 1, 16, 16), 1, amplification=1.0, n_frames=3)
+        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(2, 1, 16, 16), 1, alpha=1.0, n_frames=3)
         >>> len(m.show(image=1, class_names=["cat", "dog", "fox"]).axes)
         3
         """
-        from . import plot
+        from .. import plot
 
         frames, probs = self.frames, self.target_probs
         if image is not None:
@@ -240,11 +245,11 @@ class MorphResult:
         >>> import torch
         >>> import steerlens as sl
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, amplification=1.0, n_frames=3)
+        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, alpha=1.0, n_frames=3)
         >>> m.animate().data.count("<img")
         3
         """
-        from . import plot
+        from .. import plot
 
         frames = self.frames if image is None else self.frames[image : image + 1]
         kwargs.setdefault("title", f"{self.domain} morph")
@@ -280,12 +285,12 @@ class MorphResult:
         >>> import tempfile, pathlib, torch
         >>> import steerlens as sl
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, amplification=1.0, n_frames=3)
+        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, alpha=1.0, n_frames=3)
         >>> with tempfile.TemporaryDirectory() as d:
         ...     m.save_gif(pathlib.Path(d) / "morph.gif", class_names=["a", "b", "c"]).stat().st_size > 0
         True
         """
-        from . import plot
+        from .. import plot
 
         frames = self.frames if image is None else self.frames[image : image + 1]
         return plot.save_gif(frames, path, labels=self._labels(image, class_names), **kwargs)
@@ -304,8 +309,9 @@ class EditResult:
     budget
         The requested distance per image.
     attained
-        Per image, whether the budget was reached (within ``rtol``) before
-        ``max_steps`` ran out or the edit stalled.
+        Per image, whether the final distance lies in ``[budget, budget·(1 + rtol)]``
+        (false when ``max_steps`` ran out, or the edit stalled: a zero gradient,
+        or a ``fixed`` line whose distance stopped growing below the budget).
     steps
         Gradient evaluations per image (``fixed``: 1).
     probs

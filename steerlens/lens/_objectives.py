@@ -55,6 +55,8 @@ def check_logits(logits, batch: int) -> Tensor:
             f"`model` must return a tensor of logits B×classes, got {type(logits).__name__}; "
             f"wrap it, e.g. lambda x: model(x).logits."
         )
+    if logits.is_complex():
+        raise TypeError(f"`model` must return real logits, got {logits.dtype}.")
     if logits.ndim != 2 or logits.shape[0] != batch:
         raise ValueError(
             f"`model` must return logits of shape B×classes = {batch}×classes for a batch of "
@@ -67,6 +69,11 @@ def check_logits(logits, batch: int) -> Tensor:
         )
     if not torch.is_floating_point(logits):
         raise TypeError(f"`model` must return floating-point logits, got {logits.dtype}.")
+    if not bool(torch.isfinite(logits.detach()).all()):
+        raise ValueError(
+            "`model` returned NaN or infinite logits for these images; check the model "
+            "(and `preprocess`) on them, e.g. torch.isfinite(model(x)).all()."
+        )
     return logits
 
 
