@@ -54,6 +54,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._checks import check_choice, check_finite, check_int, check_positive, check_tensor
+from .resample import as_shift as _as_shift
+from .resample import measure_shift, translate
+from .resample import spectral_coords as _spectral_coords
 
 __all__ = [
     "MotionClip",
@@ -124,21 +127,6 @@ def _wave_vector(wavelength: float, angle: float) -> tuple[float, float]:
 def _grid(dims: tuple[int, ...], dtype: torch.dtype, device=None) -> list[Tensor]:
     axes = [torch.arange(n, dtype=dtype, device=device) for n in dims]
     return list(torch.meshgrid(*axes, indexing="ij")) if len(dims) == 2 else axes
-
-
-def _as_shift(shift, ndim: int, name: str = "shift") -> Tensor:
-    """A displacement as a float64 tensor ``(..., ndim)``."""
-    if isinstance(shift, Tensor):
-        shift = shift.detach().cpu()
-    d = torch.as_tensor(shift, dtype=torch.float64)
-    if ndim == 1 and (d.ndim == 0 or d.shape[-1] != 1):
-        d = d[..., None]
-    if d.ndim == 0 or d.shape[-1] != ndim:
-        want = "(d_y, d_x)" if ndim == 2 else "a number"
-        raise ValueError(f"`{name}` must be {want} (or a stack of them), got shape {tuple(d.shape)}.")
-    if not bool(torch.isfinite(d).all()):
-        raise ValueError(f"`{name}` contains NaN or infinite values.")
-    return d
 
 
 def _pattern(
@@ -506,74 +494,6 @@ def sinusoidal_displacement(
     return torch.stack([s * math.sin(angle), s * math.cos(angle)], dim=-1).to(dtype)
 
 
-def _spectral_coords(h: int, w: int, device=None) -> tuple[Tensor, Tensor]:
-    wy = 2 * math.pi * torch.fft.fftfreq(h, dtype=torch.float64, device=device)
-    wx = 2 * math.pi * torch.fft.fftfreq(w, dtype=torch.float64, device=device)
-    return wy, wx
-
-
-def _shift_ramp(omega: Tensor, d: Tensor) -> Tensor:
-    """``exp(−iω·d)`` along one axis, ``cos(π d)`` at an even size's Nyquist term.
-
-    ``d``: ``(T,)``, ``omega``: ``(n,)`` → ``T×n``. Using ``cos`` at Nyquist is
-    the symmetric (real) trigonometric interpolant: it keeps real images real.
-    """
-    ramp = torch.exp(-1j * d[:, None] * omega[None, :])
-    n = omega.numel()
-    if n % 2 == 0:
-        ramp[:, n // 2] = torch.cos(math.pi * d).to(ramp.dtype)
-    return ramp
-
-
-def translate(image: Tensor, shift: Sequence[float] | Tensor) -> Tensor:
-    """Translate an image by a sub-pixel displacement, exactly, with a Fourier phase ramp.
-
-    The image is treated as one period of its band-limited (trigonometric)
-    interpolant; the result samples that interpolant at ``u − d``, so the
-    translation is exact and circular: content leaving one side enters the
-    other. At even sizes the Nyquist terms use the symmetric real interpolant
-    ``cos(π(u − d))``, so energy exactly at Nyquist is attenuated by ``cos(πd)``
-    rather than moved (no real sampled signal can move it); band-limited
-    images are moved exactly and shifts compose.
-
-    Parameters
-    ----------
-    image
-        Real tensor ``(..., H, W)``.
-    shift
-        ``(d_y, d_x)`` in pixels, or a ``T×2`` stack (one image per displacement).
-
-    Returns
-    -------
-    Tensor
-        ``image.shape`` for one displacement, ``T × image.shape`` for a stack.
-
-    Examples
-    --------
-    >>> import torch
-    >>> x = torch.rand(1, 8, 8)
-    >>> torch.allclose(translate(x, (1, 2)), torch.roll(x, (1, 2), dims=(-2, -1)), atol=1e-6)
-    True
-    >>> g = gabor_patch((32, 32), wavelength=8.0, sigma=4.0)  # band-limited: shifts invert
-    >>> torch.allclose(translate(translate(g, (0.3, -0.7)), (-0.3, 0.7)), g, atol=1e-5)
-    True
-    """
-    check_tensor(image, "image")
-    check_finite(image, "image")
-    if image.ndim < 2:
-        raise ValueError(f"`image` must have at least 2 dimensions (..., H, W), got {tuple(image.shape)}.")
-    d = _as_shift(shift, 2).to(image.device)
-    single = d.ndim == 1
-    d = d.reshape(-1, 2)
-    h, w = image.shape[-2:]
-    wy, wx = _spectral_coords(h, w, image.device)
-    ramp = _shift_ramp(wy, d[:, 0])[:, :, None] * _shift_ramp(wx, d[:, 1])[:, None, :]
-    ramp = ramp.reshape(d.shape[0], *([1] * (image.ndim - 2)), h, w)
-    spec = torch.fft.fft2(image.to(torch.float64))
-    out = torch.fft.ifft2(spec[None] * ramp).real.to(image.dtype)
-    return out[0] if single else out
-
-
 _WARP_TOL = 1e-10
 
 
@@ -789,8 +709,11 @@ def natural_image(
     """A grey natural image that ships offline, resized to ``shape``, values in ``[0, 1]``.
 
     ``"camera"`` is scikit-image's cameraman (512×512), ``"einstein"`` is
-    plenoptic's Einstein portrait (256×256). The image is centre-cropped to
-    the requested aspect ratio and resized with antialiasing.
+    plenoptic's Einstein portrait (256×256). The same loader as
+    :func:`steerlens.data.natural_image` (``natural_image(name, shape) ==
+    data.natural_image(name, shape, gray=True)[0]``), with the signal
+    conventions of this module: one ``1×H×W`` image, and any size ``≥ 2``
+    (odd sizes too, for the pyramid chapter's odd-size demonstration).
 
     Parameters
     ----------
@@ -809,31 +732,13 @@ def natural_image(
     >>> tuple(natural_image("camera", (64, 48)).shape)
     (1, 64, 48)
     """
+    from .data.natural import resized
+
     check_choice(name, "name", NATURAL_IMAGES)
     dims = _shape(shape)
     if len(dims) != 2:
         raise ValueError(f"`shape` must be (H, W), got {dims}.")
-    if name == "camera":
-        import skimage.data
-
-        img = torch.from_numpy(skimage.data.camera()).float().div(255)[None, None]
-    else:
-        import plenoptic
-
-        img = plenoptic.data.einstein().float().reshape(1, 1, *plenoptic.data.einstein().shape[-2:])
-    h0, w0 = img.shape[-2:]
-    h, w = dims
-    # centre-crop to the target aspect ratio
-    if h0 * w > w0 * h:
-        ch = round(w0 * h / w)
-        top = (h0 - ch) // 2
-        img = img[..., top : top + ch, :]
-    else:
-        cw = round(h0 * w / h)
-        left = (w0 - cw) // 2
-        img = img[..., :, left : left + cw]
-    img = F.interpolate(img, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
-    return img[0].clamp(0, 1)
+    return resized(name, dims, gray=True)[0]
 
 
 def smooth_displacement_field(
@@ -971,130 +876,6 @@ def warped_image(
 # ---------------------------------------------------------------------------
 # measurement
 # ---------------------------------------------------------------------------
-
-
-def measure_shift(
-    frame: Tensor,
-    reference: Tensor,
-    window: bool = False,
-    iterations: int = 3,
-    frequency_range: tuple[float, float] | None = None,
-) -> Tensor:
-    """Estimate the global sub-pixel translation ``d`` with ``frame(u) ≈ reference(u − d)``.
-
-    Two stages: the integer peak of the circular cross-correlation, then a
-    weighted least-squares fit of the cross-power spectrum's phase,
-    ``arg(F·R*) ≈ −ω·d`` (Fourier shift theorem), weighted by ``|F·R*|`` and
-    repeated ``iterations`` times around the current estimate. Means are
-    removed first and channels are pooled. Exact (to round-off) for circular
-    translations of band-limited images; for other changes it reports the
-    energy-weighted mean displacement.
-
-    Parameters
-    ----------
-    frame
-        ``T×C×H×W`` (one estimate per frame), ``C×H×W`` or ``H×W``.
-    reference
-        ``C×H×W`` or ``H×W``, same ``H×W`` (and channels) as ``frame``.
-    window
-        Multiply both by a 2-D Hann window first. Use it for non-periodic
-        frames whose content does not vanish at the border (crops of a larger
-        scene); leave it off for circular shifts and for patterns that vanish
-        at the border, since a fixed window slightly biases the estimate
-        towards zero for content that moves under it.
-    iterations
-        Number of phase-fit refinements (≥ 1).
-    frequency_range
-        ``(ω_min, ω_max)`` in radians per pixel: use only spatial frequencies
-        with ``ω_min ≤ |ω| ≤ ω_max`` (e.g. the pass band of a pyramid's
-        oriented bands, which phase-based magnification moves while its
-        residuals stay put). ``None`` uses them all.
-
-    Returns
-    -------
-    Tensor
-        ``T×2`` or ``2``: ``(d_y, d_x)`` in pixels, float32.
-
-    Examples
-    --------
-    >>> import torch
-    >>> ref = gabor_patch((32, 32), wavelength=8.0, sigma=6.0)
-    >>> moved = gabor_patch((32, 32), wavelength=8.0, sigma=6.0, shift=(0.0, 0.3))
-    >>> [round(float(v), 3) + 0.0 for v in measure_shift(moved, ref)]
-    [0.0, 0.3]
-    """
-    check_tensor(frame, "frame")
-    check_tensor(reference, "reference")
-    check_finite(frame, "frame")
-    check_finite(reference, "reference")
-    check_int(iterations, "iterations", minimum=1)
-    if frame.ndim not in (2, 3, 4):
-        raise ValueError(f"`frame` must be T×C×H×W, C×H×W or H×W, got shape {tuple(frame.shape)}.")
-    if reference.ndim not in (2, 3):
-        raise ValueError(f"`reference` must be C×H×W or H×W, got shape {tuple(reference.shape)}.")
-    single = frame.ndim < 4
-    f = frame.reshape(1, -1, *frame.shape[-2:]) if single else frame
-    r = reference.reshape(-1, *reference.shape[-2:])
-    if f.shape[-2:] != r.shape[-2:] or r.shape[0] not in (1, f.shape[1]):
-        raise ValueError(
-            f"`frame` {tuple(frame.shape)} and `reference` {tuple(reference.shape)} must share "
-            f"H×W and channels."
-        )
-    f = f.to(torch.float64)
-    r = r.to(torch.float64)
-    f = f - f.mean(dim=(-2, -1), keepdim=True)
-    r = r - r.mean(dim=(-2, -1), keepdim=True)
-    h, w = f.shape[-2:]
-    if window:
-        win = torch.outer(
-            torch.hann_window(h, periodic=False, dtype=torch.float64, device=f.device),
-            torch.hann_window(w, periodic=False, dtype=torch.float64, device=f.device),
-        )
-        f, r = f * win, r * win
-    cross = (torch.fft.fft2(f) * torch.fft.fft2(r).conj()).sum(dim=1)  # T×H×W
-    wy, wx = _spectral_coords(h, w, f.device)
-    oy, ox = torch.meshgrid(wy, wx, indexing="ij")
-    radius = torch.sqrt(oy**2 + ox**2)
-    if frequency_range is not None:
-        lo, hi = (float(v) for v in frequency_range)
-        if not 0 <= lo < hi:
-            raise ValueError(
-                f"`frequency_range` must be (ω_min, ω_max) with 0 ≤ ω_min < ω_max (rad/px), "
-                f"got {frequency_range}."
-            )
-        cross = cross * ((radius >= lo) & (radius <= hi))
-    # stage 1: integer peak of the cross-correlation; among equal peaks (a periodic
-    # pattern) prefer the smallest shift
-    corr = torch.fft.ifft2(cross).real
-    sy = torch.fft.fftfreq(h, d=1 / h, dtype=torch.float64, device=f.device)
-    sx = torch.fft.fftfreq(w, d=1 / w, dtype=torch.float64, device=f.device)
-    dist2 = (sy[:, None] ** 2 + sx[None, :] ** 2) / (h**2 + w**2)
-    scale = corr.abs().amax(dim=(-2, -1), keepdim=True)
-    peak = (corr - 1e-6 * scale * dist2).reshape(corr.shape[0], -1).argmax(dim=1)
-    d = torch.stack([sy[peak // w], sx[peak % w]], dim=1)
-    # stage 2: weighted least-squares fit of the residual phase, −ω·(d_true − d)
-    keep = torch.ones(h, w, dtype=torch.bool, device=f.device)
-    if h % 2 == 0:
-        keep[h // 2, :] = False  # Nyquist terms carry no sign of the shift
-    if w % 2 == 0:
-        keep[:, w // 2] = False
-    weight = cross.abs() * keep
-    omega = torch.stack([oy, ox], dim=-1)  # H×W×2
-    low = weight * (radius <= math.pi / 2)
-    has_low = low.sum(dim=(-2, -1), keepdim=True) > 0
-    for it in range(iterations):
-        # first pass on low frequencies only (where they carry signal): the
-        # residual phase cannot wrap there
-        wt = torch.where(has_low, low, weight) if it == 0 else weight
-        ramp = oy * d[:, 0, None, None] + ox * d[:, 1, None, None]
-        resid = torch.angle(cross * torch.exp(1j * ramp))
-        normal = torch.einsum("thw,hwi,hwj->tij", wt, omega, omega)
-        rhs = -torch.einsum("thw,hwi,thw->ti", wt, omega, resid)
-        # pseudo-inverse: a one-directional spectrum (a grating) pins the shift
-        # along ω only, and the unobservable component is left unchanged
-        d = d + (torch.linalg.pinv(normal, rtol=1e-8) @ rhs[..., None])[..., 0]
-    out = d.to(torch.float32)
-    return out[0] if single else out
 
 
 def displacement_gain(
