@@ -61,7 +61,7 @@ def _spread_over_classes(labels: Tensor, n: int) -> list[int]:
 
 
 def _load_zoo(name: str):
-    from .models import model_info, pretrained
+    from ..models import model_info, pretrained
 
     return pretrained(name), model_info(name)
 

@@ -239,7 +239,7 @@ class Explorer:
                     "`images` is required unless `model` names a zoo model (whose test images are "
                     "then used); pass a B×C×H×W tensor or a dataset."
                 )
-            from .models import zoo_dataset
+            from ..models import zoo_dataset
 
             images = zoo_dataset(first_zoo, "test")
         self.images, self.labels, data_classes, self.indices = _image_collection(images, n_images, indices)

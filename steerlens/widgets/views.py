@@ -277,7 +277,7 @@ class ExplorerView:
     def _scrubber(self, alphas: Tensor):
         from IPython.display import HTML
 
-        from .plot import scrubber
+        from ..plot import scrubber
 
         ex = self.explorer
         sweep = ex.sweep(alphas)
@@ -466,7 +466,7 @@ class MagnifierView:
     def _scrubber(self, alphas: Tensor):
         from IPython.display import HTML
 
-        from .plot import scrubber
+        from ..plot import scrubber
 
         m = self.magnifier
         phase, linear = m.sweep(alphas.tolist())
