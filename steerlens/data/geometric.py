@@ -159,7 +159,7 @@ class NaturalShifts(LabeledImages):
         if not sources:
             raise ValueError(f"`sources` must name at least one of {natural_image_names()}.")
         for name in sources:
-            _check_name(name)
+            _check_name(name, "sources")
         check_int(source_size, "source_size", minimum=size + 2 * _PAD)
 
         self.split, self.seed, self.size = split, seed, size

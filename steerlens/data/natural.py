@@ -102,19 +102,19 @@ def to_grayscale(x: Tensor) -> Tensor:
     return luminance(x)
 
 
-def _check_name(name) -> str:
+def _check_name(name, arg: str = "name") -> str:
     if not isinstance(name, str):
-        raise TypeError(f"`name` must be a string, got {type(name).__name__}.")
+        raise TypeError(f"`{arg}` must name an image (a string), got {type(name).__name__}.")
     if name in _IMAGES:
         return name
     valid = ", ".join(natural_image_names())
     if name in _NEEDS_DOWNLOAD:
         raise ValueError(
-            f"natural image {name!r} is not shipped inside scikit-image: it would need a download "
+            f"`{arg}`: natural image {name!r} is not shipped inside scikit-image: it would need a download "
             f"(scikit-image fetches it from the internet on first use), which steerlens never "
             f"does. Use one of the offline images: {valid}."
         )
-    raise ValueError(f"unknown natural image {name!r}; valid names: {valid}.")
+    raise ValueError(f"`{arg}`: unknown natural image {name!r}; valid names: {valid}.")
 
 
 @lru_cache(maxsize=8)
