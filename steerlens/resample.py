@@ -5,6 +5,8 @@ Every module that moves, compares, smooths or greys images calls these:
 * :func:`translate` — exact sub-pixel translation with a Fourier phase ramp
   (the band-limited periodic interpolant; used by :mod:`steerlens.signals`
   and by :class:`steerlens.data.NaturalShifts`);
+* :func:`warp` — exact warp by a displacement field (the same interpolant,
+  evaluated through its Taylor series; used by :mod:`steerlens.signals`);
 * :func:`measure_shift` — the global sub-pixel translation between a frame
   and a reference, from the phase of their cross-power spectrum (used by
   :func:`steerlens.signals.measure_shift` and
@@ -42,7 +44,7 @@ from torch import Tensor
 
 from ._checks import check_choice, check_finite, check_int, check_positive, check_tensor
 
-__all__ = ["translate", "measure_shift", "gaussian_blur", "luminance", "LUMA"]
+__all__ = ["translate", "warp", "measure_shift", "gaussian_blur", "luminance", "LUMA"]
 
 #: Luminance weights of (R, G, B): the Y row of NTSC YIQ (as in ``steerlens.transforms``).
 LUMA = (0.299, 0.587, 0.114)
@@ -164,6 +166,125 @@ def translate(image: Tensor, shift: Sequence[float] | Tensor) -> Tensor:
     d = d.reshape(-1, 2)
     out = shift_each(image.expand(d.shape[0], *image.shape), d)
     return out[0] if single else out
+
+
+_WARP_TOL = 1e-10
+
+
+def _taylor_order(radius: float) -> int:
+    """Smallest ``N`` with ``(π·radius)^(N+1)/(N+1)! < 1e-10`` (the series remainder bound)."""
+    x = math.pi * radius
+    term, n = x, 1  # term = x^n / n!
+    while term >= _WARP_TOL:
+        n += 1
+        term *= x / n
+    return max(n - 1, 1)
+
+
+def _powers(x: Tensor, n: int) -> Tensor:
+    """``x^0, …, x^(n−1)`` along a new last axis."""
+    cols = torch.cat([torch.ones_like(x)[:, None], x[:, None].expand(-1, n - 1)], dim=1)
+    return cols.cumprod(dim=1)
+
+
+def _factorials(n: int, device=None) -> Tensor:
+    return torch.exp(torch.lgamma(torch.arange(1, n + 1, dtype=torch.float64, device=device)))
+
+
+def _derivative_multipliers(omega: Tensor, order: int) -> Tensor:
+    """``(iω)^a`` for ``a = 0..order``; odd orders vanish at an even size's Nyquist term."""
+    mult = torch.stack([(1j * omega) ** a for a in range(order + 1)])  # (order+1)×n
+    n = omega.numel()
+    if n % 2 == 0:
+        mult[1::2, n // 2] = 0  # derivative of the symmetric cos(πu) at integer u
+    return mult
+
+
+def warp(image: Tensor, displacement: Tensor) -> Tensor:
+    """Warp an image by a displacement field, exactly: ``I'(u) = I(u − d(u))``.
+
+    ``I`` is the image's band-limited periodic (trigonometric) interpolant, the
+    same one :func:`translate` uses. Each displacement is split into an
+    integer part ``k = round(d)`` (an exact circular roll) and a remainder
+    ``|e| ≤ 1/2``; the interpolant is evaluated at ``u − k − e`` through its
+    Taylor series in ``e``, whose derivatives are computed exactly in the
+    Fourier domain, summed until the remainder bound
+    ``(π/2)^(N+1)/(N+1)!`` is below ``1e-10``. The result equals the
+    interpolant to float64 round-off: no bilinear or nearest-neighbour
+    resampling is involved. A constant field equals :func:`translate`; a zero
+    field returns the image.
+
+    Parameters
+    ----------
+    image
+        ``C×H×W`` (or ``H×W``) real tensor.
+    displacement
+        ``2×H×W`` field ``(d_y, d_x)`` in pixels, or a ``T×2×H×W`` stack.
+
+    Returns
+    -------
+    Tensor
+        ``C×H×W`` (or ``H×W``), or ``T×C×H×W`` for a stack of fields.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.rand(1, 16, 16)
+    >>> d = torch.zeros(2, 16, 16); d[0] = -0.4; d[1] = 0.25
+    >>> torch.allclose(warp(x, d), translate(x, (-0.4, 0.25)), atol=1e-5)
+    True
+    """
+    check_tensor(image, "image")
+    check_finite(image, "image")
+    check_tensor(displacement, "displacement")
+    check_finite(displacement, "displacement")
+    grey = image.ndim == 2
+    if grey:
+        image = image[None]
+    if image.ndim != 3:
+        raise ValueError(f"`image` must be C×H×W or H×W, got shape {tuple(image.shape)}.")
+    c, h, w = image.shape
+    single = displacement.ndim == 3
+    field = displacement[None] if single else displacement
+    if field.ndim != 4 or tuple(field.shape[1:]) != (2, h, w):
+        raise ValueError(
+            f"`displacement` must be 2×{h}×{w} or T×2×{h}×{w} (d_y, d_x per pixel), "
+            f"got shape {tuple(displacement.shape)}."
+        )
+    field = field.to(torch.float64)
+    # Split d = k + e with k = round(d) an integer shift (an exact roll) and
+    # |e| ≤ 1/2, so a fixed order of the series in e suffices everywhere.
+    order = _taylor_order(0.5)
+    n = order + 1
+    wy, wx = spectral_coords(h, w, image.device)
+    my = _derivative_multipliers(wy, order) / _factorials(n, image.device)[:, None]
+    mx = _derivative_multipliers(wx, order) / _factorials(n, image.device)[:, None]
+    spec = torch.fft.fft2(image.to(torch.float64))  # C×H×W
+    # D[a, b] = ∂y^a ∂x^b I / (a! b!), exact, laid out as (H·W) × n × (n·C)
+    derivs = torch.stack(
+        [torch.fft.ifft2(spec[None] * (my[a][None, :, None] * mx[:, None, :])[:, None]).real for a in range(n)]
+    )  # n(a)×n(b)×C×H×W
+    derivs = derivs.reshape(n, n * c, h * w).permute(2, 0, 1).contiguous()
+    rows = torch.arange(h, device=image.device)[:, None]
+    cols = torch.arange(w, device=image.device)[None, :]
+    out = torch.empty(field.shape[0], h * w, c, dtype=torch.float64, device=image.device)
+    for t in range(field.shape[0]):
+        k = torch.round(field[t])
+        e = (field[t] - k).reshape(2, h * w)
+        if bool((k == 0).all()):
+            local = derivs  # sub-half-pixel everywhere: no roll needed
+        else:
+            k = k.long()
+            local = derivs[(((rows - k[0]) % h) * w + (cols - k[1]) % w).reshape(-1)]
+        py = _powers(-e[0], n)  # HW×n: (−e_y)^a
+        px = _powers(-e[1], n)  # HW×n: (−e_x)^b
+        partial = torch.bmm(py[:, None, :], local).reshape(h * w, n, c)
+        out[t] = (partial * px[..., None]).sum(dim=1)
+    out = out.permute(0, 2, 1).reshape(field.shape[0], c, h, w)
+    out = out.to(image.dtype)
+    if single:
+        out = out[0]
+    return out[..., 0, :, :] if grey else out
 
 
 # ---------------------------------------------------------------------------
