@@ -8,7 +8,33 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from .._checks import check_even_size, check_int, check_positive
+
 __all__ = ["LabeledImages"]
+
+
+def check_offset_task(n, size, min_size: int, min_offset, max_offset, max_fraction: int):
+    """The arguments every offset task shares: even ``n`` and ``size``, an offset range.
+
+    Returns ``(min_offset, max_offset)`` as floats.
+    """
+    check_int(n, "n", minimum=2)
+    if n % 2:
+        raise ValueError(f"`n` must be even so that both classes get n/2 images, got {n}.")
+    check_int(size, "size", minimum=min_size)
+    check_even_size((size, size), "size")
+    min_offset = check_positive(min_offset, "min_offset", allow_zero=True)
+    max_offset = check_positive(max_offset, "max_offset")
+    if min_offset >= max_offset:
+        raise ValueError(
+            f"`min_offset` ({min_offset}) must be smaller than `max_offset` ({max_offset})."
+        )
+    if max_offset > size / max_fraction:
+        raise ValueError(
+            f"`max_offset` ({max_offset}) must be at most size/{max_fraction} = "
+            f"{size / max_fraction} so the pattern stays inside the image; use a larger `size`."
+        )
+    return min_offset, max_offset
 
 
 class LabeledImages(Dataset):

@@ -31,9 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._checks import check_choice, check_even_size, check_images, check_int, check_positive
+from .._checks import check_choice, check_images, check_int
 from ..resample import measure_shift, shift_each
-from ._base import LabeledImages
+from ._base import LabeledImages, check_offset_task
 from .natural import _check_name, _load, natural_image_names
 
 __all__ = ["NaturalShifts", "estimate_shift", "SHIFT_CLASS_NAMES", "NATURAL_SHIFT_SOURCES"]
@@ -139,22 +139,8 @@ class NaturalShifts(LabeledImages):
         source_size: int = 160,
     ):
         check_choice(split, "split", ("train", "test"))
-        check_int(n, "n", minimum=2)
-        if n % 2:
-            raise ValueError(f"`n` must be even so that both classes get n/2 images, got {n}.")
         seed = _SPLIT_SEED[split] if seed is None else check_int(seed, "seed", minimum=0)
-        check_int(size, "size", minimum=32)
-        check_even_size((size, size), "size")
-        min_offset = check_positive(min_offset, "min_offset", allow_zero=True)
-        max_offset = check_positive(max_offset, "max_offset")
-        if min_offset >= max_offset:
-            raise ValueError(
-                f"`min_offset` ({min_offset}) must be smaller than `max_offset` ({max_offset})."
-            )
-        if max_offset > size / 8:
-            raise ValueError(
-                f"`max_offset` ({max_offset}) must be at most size/8 = {size / 8}; use a larger `size`."
-            )
+        min_offset, max_offset = check_offset_task(n, size, 32, min_offset, max_offset, 8)
         sources = NATURAL_SHIFT_SOURCES[split] if sources is None else tuple(sources)
         if not sources:
             raise ValueError(f"`sources` must name at least one of {natural_image_names()}.")

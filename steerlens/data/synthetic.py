@@ -28,7 +28,7 @@ from torch import Tensor
 
 from .._checks import check_choice, check_even_size, check_images, check_int, check_positive
 from ..resample import gaussian_blur
-from ._base import LabeledImages
+from ._base import LabeledImages, check_offset_task
 
 __all__ = ["ShiftedBlobs", "render_blobs", "estimate_offset", "BLOB_CLASS_NAMES"]
 
@@ -218,23 +218,8 @@ class ShiftedBlobs(LabeledImages):
         max_offset: float = 3.0,
         noise: bool = True,
     ):
-        check_int(n, "n", minimum=2)
-        if n % 2:
-            raise ValueError(f"`n` must be even so that both classes get n/2 images, got {n}.")
         check_int(seed, "seed", minimum=0)
-        check_int(size, "size", minimum=16)
-        check_even_size((size, size), "size")
-        min_offset = check_positive(min_offset, "min_offset", allow_zero=True)
-        max_offset = check_positive(max_offset, "max_offset")
-        if min_offset >= max_offset:
-            raise ValueError(
-                f"`min_offset` ({min_offset}) must be smaller than `max_offset` ({max_offset})."
-            )
-        if max_offset > size / 4:
-            raise ValueError(
-                f"`max_offset` ({max_offset}) must be at most size/4 = {size / 4} so the blob stays "
-                f"inside the image; use a larger `size`."
-            )
+        min_offset, max_offset = check_offset_task(n, size, 16, min_offset, max_offset, 4)
         gen = torch.Generator().manual_seed(seed)
 
         def uniform(lo_hi: tuple[float, float]) -> Tensor:
