@@ -50,8 +50,10 @@ from steerlens.models import zoo as zoo_module
         (SmallMLP(784, 10, hidden=(32, 16)), (1, 28, 28)),
     ],
 )
-def test_architectures_give_logits(model, shape):
-    out = model(torch.rand(4, *shape))
+def test_architectures_give_logits(model, shape, device):
+    out = model.to(device)(torch.rand(4, *shape, device=device))
+    assert out.device.type == device.type
+    model.cpu()
     assert out.shape == (4, model.config["num_classes"])
     assert torch.isfinite(out).all()
     rebuilt = build_model(type(model).__name__, **model.config)

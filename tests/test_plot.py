@@ -61,6 +61,11 @@ def test_to_image_shapes_and_clipping():
     assert plot.to_image(np.full((5, 7, 3), 0.25)).shape == (5, 7, 3)  # H×W×C arrays pass
 
 
+def test_to_image_takes_tensors_from_the_suite_device(device):
+    x = torch.rand(3, 4, 5, device=device)
+    np.testing.assert_allclose(plot.to_image(x), x.permute(1, 2, 0).cpu().numpy())
+
+
 def test_to_image_reads_uint8_and_rejects_nan():
     x = torch.tensor([[[0, 51, 255]]], dtype=torch.uint8)
     np.testing.assert_allclose(plot.to_image(x), [[0.0, 0.2, 1.0]], atol=1e-6)  # not all ones

@@ -490,7 +490,8 @@ def test_png_bytes_round_trip_and_enlargement():
         widgets.png_bytes([[0.0]])
 
 
-def test_png_bytes_rejects_empty_and_nan_images_and_reads_uint8():
+def test_png_bytes_rejects_empty_and_nan_images_and_reads_uint8(device):
+    assert widgets.png_bytes(torch.rand(3, 4, 4, device=device))[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="`image` is empty"):
         widgets.png_bytes(torch.zeros(1, 0, 5))
     with pytest.raises(ValueError, match="`image` is empty"):
