@@ -7,8 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from steerlens import evaluate
-from steerlens import signals
+from steerlens import evaluate, signals
 from steerlens.evaluate.warps import _upsample
 
 

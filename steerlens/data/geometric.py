@@ -114,6 +114,14 @@ class NaturalShifts(LabeledImages):
         ``y_offset``, ``radius``, ``contrast``, ``background`` (``n×3``),
         ``noise_std``).
 
+    Raises
+    ------
+    TypeError
+        If ``n``, ``seed`` or ``size`` is not an int, or an offset is not a number.
+    ValueError
+        If ``n`` or ``size`` is odd or too small, the offsets are negative, not
+        finite, not increasing or too large for ``size``, ``split`` or ``sources`` is unknown.
+
     Examples
     --------
     >>> ds = NaturalShifts("test", n=4)

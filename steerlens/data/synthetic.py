@@ -198,6 +198,14 @@ class ShiftedBlobs(LabeledImages):
         ``contrast``, ``background``, ``slope_x``, ``slope_y``, ``noise_std``);
         ``render_blobs(**params)`` regenerates the noise-free images.
 
+    Raises
+    ------
+    TypeError
+        If ``n``, ``seed`` or ``size`` is not an int, or an offset is not a number.
+    ValueError
+        If ``n`` or ``size`` is odd or too small, the offsets are negative, not
+        finite, not increasing or too large for ``size``.
+
     Examples
     --------
     >>> ds = ShiftedBlobs(n=8, seed=0)

@@ -71,6 +71,13 @@ def stratified_indices(labels: Tensor | Sequence[int], n: int, seed: int = 0) ->
     within one per class, and a shorter selection is always a prefix of a longer one (the
     100 sources of the book's table are the first 100 of the 300-source script's).
 
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``seed`` is not an int.
+    ValueError
+        If ``n < 1`` or ``n`` is more than the labelled images, or ``seed < 0``.
+
     Examples
     --------
     >>> import torch
@@ -81,6 +88,7 @@ def stratified_indices(labels: Tensor | Sequence[int], n: int, seed: int = 0) ->
     """
     labels = torch.as_tensor(labels).reshape(-1)
     check_int(n, "n", minimum=1)
+    check_int(seed, "seed", minimum=0)
     if n > labels.numel():
         raise ValueError(f"`n` = {n} is more than the {labels.numel()} labelled images.")
     gen = torch.Generator().manual_seed(seed)
@@ -376,6 +384,17 @@ def compare_edits(
     EditComparison
         ``.table()``, ``.to_markdown()``, ``.to_csv(path)``, ``.values(...)``,
         ``.difference(...)``, ``.edited``.
+
+    Raises
+    ------
+    TypeError
+        If a model or judge is not callable, ``targets`` holds floats or is not a class
+        index, or a numeric option has the wrong type.
+    ValueError
+        If ``images`` is not ``N×C×H×W`` in ``[0, 1]``, ``targets`` has the wrong length or a
+        class outside the driver's classes, ``judges``/``budgets``/``methods`` is empty or
+        unknown, ``regime`` is unknown, a budget is not finite and positive, or a bootstrap
+        option is out of range.
 
     Examples
     --------

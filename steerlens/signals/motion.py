@@ -212,6 +212,14 @@ def natural_image(
     Tensor
         ``1×H×W`` float32.
 
+    Raises
+    ------
+    ValueError
+        For a name other than ``"camera"``/``"einstein"``, or a ``shape`` that
+        is not two sizes ``≥ 2``.
+    TypeError
+        If ``shape`` is not a pair of ints.
+
     Examples
     --------
     >>> tuple(natural_image("camera", (64, 48)).shape)

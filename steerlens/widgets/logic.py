@@ -192,6 +192,16 @@ class Explorer:
         Gradients kept (least recently used ones are dropped; each holds the
         image's coefficients).
 
+    Raises
+    ------
+    TypeError
+        If ``model`` is not callable or a zoo name, or ``target`` is neither a
+        class index (int) nor a class name (floats are rejected, never truncated).
+    ValueError
+        If the images are missing or not ``B×C×H×W`` in ``[0, 1]``, ``target``
+        is outside the classes or an unknown name, a setting is unknown, or a
+        model returns anything but finite logits ``B×classes``.
+
     Examples
     --------
     >>> import torch
