@@ -81,8 +81,9 @@ def check_logits(logits, batch: int, name: str = "model") -> Tensor:
         )
     if logits.ndim == 1 and logits.shape[0] == batch:
         raise ValueError(
-            f"`{name}` returned one value per image (shape {tuple(logits.shape)}), not logits "
-            f"B×classes; for a binary classifier with one logit z return torch.stack([-z, z], 1)."
+            f"`{name}` returned one value per image (shape {tuple(logits.shape)}), not logits of "
+            f"shape B×classes = {batch}×classes; for a binary classifier with one logit z return "
+            f"torch.stack([-z, z], 1)."
         )
     if logits.ndim != 2 or logits.shape[0] != batch:
         raise ValueError(
