@@ -175,6 +175,16 @@ def check_batch_size(batch_size) -> int:
     return int(batch_size)
 
 
+def _model_input(model) -> tuple[torch.dtype, torch.device] | None:
+    """The floating dtype and device of an ``nn.Module``'s first floating parameter or buffer."""
+    if not isinstance(model, nn.Module):
+        return None
+    for t in (*model.parameters(), *model.buffers()):
+        if torch.is_floating_point(t):
+            return t.dtype, t.device
+    return None
+
+
 def logits_of(
     model: Callable,
     images: Tensor,
@@ -184,12 +194,20 @@ def logits_of(
     name: str = "model",
     warn: bool = False,
 ) -> Tensor:
-    """Checked logits ``B×classes`` of ``model`` on ``images``: eval mode, no gradient, batched."""
+    """Checked logits ``B×classes`` of ``model`` on ``images``: eval mode, no gradient, batched.
+
+    Images go to the dtype and device of an ``nn.Module``'s parameters (so float16 images
+    meet a float32 model in float32); the logits come back on the images' device.
+    """
     check_model(model, name)
     batch_size = check_batch_size(batch_size)
+    device = images.device
+    target = _model_input(model)
+    if target is not None and preprocess is None:
+        images = images.to(dtype=target[0], device=target[1])
     chunks = []
     with torch.no_grad(), eval_context(model, warn, stacklevel=5):
         for part in images.split(batch_size):
             inputs = preprocess(part) if preprocess is not None else part
             chunks.append(check_logits(model(inputs), part.shape[0], name))
-    return torch.cat(chunks)
+    return torch.cat(chunks).to(device)

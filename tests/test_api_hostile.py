@@ -218,7 +218,7 @@ def _batch(x) -> int:
 
 
 @settings(max_examples=120, **SETTINGS)
-@given(data=st.data(), net=nets(), x=images())
+@given(data=st.data(), net=nets(), x=images(dtypes=(torch.float32, torch.float32, torch.float16)))
 def test_target_probability(data, net, x):
     target = data.draw(targets(_batch(x)))
     batch_size = data.draw(st.sampled_from([256, 256, 256, 1, 2, 0, 2.5]))
@@ -238,7 +238,7 @@ def test_target_probability(data, net, x):
 
 
 @settings(max_examples=70, **SETTINGS)
-@given(data=st.data(), a=nets(), b=nets(), x=images())
+@given(data=st.data(), a=nets(), b=nets(), x=images(dtypes=(torch.float32, torch.bfloat16)))
 def test_judge_agreement(data, a, b, x):
     target = data.draw(targets(_batch(x)))
     judges = data.draw(st.sampled_from(["dict", "dict", "list", "list", "one", "empty", "bad"]))
@@ -260,7 +260,11 @@ def test_judge_agreement(data, a, b, x):
 
 @settings(max_examples=40, **SETTINGS)
 @given(
-    x0=images(sizes=(6, 10), kinds=["valid"] * 6 + ["nan", "big", "int", "rank3"]),
+    x0=images(
+        sizes=(6, 10),
+        kinds=["valid"] * 6 + ["nan", "big", "int", "rank3"],
+        dtypes=(torch.float32, torch.float32, torch.float16),
+    ),
     change=st.sampled_from(["same", "noise", "roll", "shape", "nan"]),
     grid=st.sampled_from([2, 3, 1, 2.5, "8"]),
     gain=st.booleans(),
@@ -279,7 +283,8 @@ def test_warp_energy(x0, change, grid, gain):
             x1[..., 0, 0] = float("nan")
 
     def check(e):
-        assert e.shape == (x0.shape[0],) and finite(e) and bool(((e >= 0) & (e <= 1)).all())
+        assert e.shape == (x0.shape[0],) and e.dtype == x0.dtype
+        assert finite(e) and bool(((e >= 0) & (e <= 1)).all())
 
     call(
         evaluate.warp_energy,

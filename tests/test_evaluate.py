@@ -482,3 +482,17 @@ def test_bootstrap_interval_matches_scipy(statistic):
     # two independent Monte Carlo estimates of the same quantiles: agree to a few % of the width
     assert lo == pytest.approx(ref.low, abs=0.05 * width)
     assert hi == pytest.approx(ref.high, abs=0.05 * width)
+
+
+def test_half_precision_images_are_read_and_fitted_in_float32():
+    lin = _linear_model()
+    x = torch.rand(3, 1, 2, 2)
+    p32 = evaluate.target_probability(lin, x, 1)
+    p16 = evaluate.target_probability(lin, x.half(), 1)
+    torch.testing.assert_close(p16, p32, atol=2e-3, rtol=0)
+    x0 = _image(b=1, size=16)
+    x1 = _smooth_warp(x0, amplitude=1.0)
+    e16 = evaluate.warp_energy(x0.half(), x1.half(), iterations=20)
+    e32 = evaluate.warp_energy(x0.half().float(), x1.half().float(), iterations=20)
+    assert e16.dtype == torch.float16
+    torch.testing.assert_close(e16.float(), e32, atol=2e-3, rtol=0)

@@ -165,6 +165,18 @@ def fit_smooth_warp(
     check_int(iterations, "iterations", minimum=1)
     if max_displacement is not None:
         max_displacement = check_positive(max_displacement, "max_displacement")
+    if x0.dtype in (torch.float16, torch.bfloat16) or x1.dtype != x0.dtype:
+        # half precision (or mixed dtypes): fit in float32, return in x0's dtype
+        fit = fit_smooth_warp(
+            x0.float(), x1.float(), grid=grid, gain=gain, iterations=iterations,
+            max_displacement=max_displacement, init=init,
+        )
+        return SmoothWarpFit(
+            *(None if v is None else v.to(x0.dtype) for v in (
+                fit.energy, fit.displacement, fit.gain, fit.prediction,
+                fit.control_displacement, fit.control_log_gain,
+            ))
+        )
     x0 = x0.detach()
     x1 = x1.detach()
     b, c, h, w = x0.shape
