@@ -235,8 +235,10 @@ def test_explorer_rejects_bad_input(model, grey_images):
         widgets.Explorer("no_such_model")
     with pytest.raises(ValueError, match=r"`images` must hold values in \[0, 1\]"):
         widgets.Explorer(model, grey_images * 4)
-    with pytest.raises(ValueError, match="`target` must be a class index"):
+    with pytest.raises(ValueError, match="`target` holds class 4, outside the model's 4 classes"):
         widgets.Explorer(model, grey_images, target=4)
+    with pytest.raises(TypeError, match="`target` must hold integer class indices"):
+        widgets.Explorer(model, grey_images, target=1.0)  # never truncated
     with pytest.raises(ValueError, match="not a class name"):
         widgets.Explorer(model, grey_images, target="cat")
     with pytest.raises(ValueError, match="`domain` must be one of"):
@@ -486,3 +488,28 @@ def test_png_bytes_round_trip_and_enlargement():
         widgets.png_bytes(torch.rand(2, 5, 7))
     with pytest.raises(TypeError, match="torch.Tensor or numpy array"):
         widgets.png_bytes([[0.0]])
+
+
+def test_png_bytes_rejects_empty_and_nan_images_and_reads_uint8(device):
+    assert widgets.png_bytes(torch.rand(3, 4, 4, device=device))[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="`image` is empty"):
+        widgets.png_bytes(torch.zeros(1, 0, 5))
+    with pytest.raises(ValueError, match="`image` is empty"):
+        widgets.png_bytes(np.zeros((0, 0, 3), dtype=np.uint8))
+    with pytest.raises(ValueError, match="`image` contains NaN"):
+        widgets.png_bytes(torch.full((1, 4, 4), float("nan")))
+    with pytest.raises(ValueError, match="`min_size` must be ≥ 0"):
+        widgets.png_bytes(torch.rand(1, 4, 4), min_size=-1)
+    pixels = torch.tensor([[[0, 128, 255]]], dtype=torch.uint8)
+    with Image.open(io.BytesIO(widgets.png_bytes(pixels))) as im:
+        assert np.asarray(im.convert("L"))[0].tolist() == [0, 128, 255]
+
+
+def test_explorer_readout_restores_submodule_modes(model, grey_images):
+    model.train()
+    with pytest.warns(UserWarning, match="training mode"):
+        ex = widgets.Explorer(model, grey_images, target=0)
+    a = ex.set_alpha(1.0).probs.clone()
+    b = ex.set_alpha(1.0).probs
+    assert torch.equal(a, b) and model.training
+    model.eval()
