@@ -43,6 +43,7 @@ from ._version import __version__
 from .transforms import CSP, Coefficients, Fourier, Pixel
 
 _SUBMODULES = (
+    "resample",
     "transforms",
     "flow",
     "lens",

@@ -75,6 +75,7 @@ import torch
 from torch import Tensor
 
 from ._checks import check_choice, check_finite, check_int, check_positive, check_tensor
+from .resample import gaussian_blur
 from .transforms import CSP, Coefficients, rgb_to_yiq, yiq_to_rgb
 from .transforms._validate import working_dtype
 
@@ -338,13 +339,8 @@ def amplitude_weighted_blur(values: Tensor, amplitude: Tensor, sigma: float) -> 
     sigma = check_positive(sigma, "sigma", allow_zero=True)
     if sigma == 0:
         return values
-    h, w = values.shape[-2:]
-    wy = 2 * math.pi * torch.fft.fftfreq(h, device=values.device)
-    wx = 2 * math.pi * torch.fft.rfftfreq(w, device=values.device)
-    gain = torch.exp(-0.5 * sigma**2 * (wy[:, None] ** 2 + wx[None, :] ** 2)).to(values.dtype)
-
     def blur(x: Tensor) -> Tensor:
-        return torch.fft.irfft2(torch.fft.rfft2(x) * gain, s=(h, w))
+        return gaussian_blur(x, sigma, boundary="circular")
 
     amplitude = amplitude.to(values.dtype)
     num = blur(values * amplitude)

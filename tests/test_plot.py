@@ -180,7 +180,7 @@ def test_camera_morph_in_a_few_lines(tmp_path):
     x = torch.tensor(transform.resize(data.camera(), (64, 64), anti_aliasing=True), dtype=torch.float32)[None, None]
     model, target = _small_cnn(), 3
     lens = sl.SteerableLens(model, domain="csp", component="phase")
-    morph = lens.morph(x, target, n_frames=12, amplification=0.5)
+    morph = lens.morph(x, target, n_frames=12, alpha=0.5)
     fig = morph.show()
     html = morph.animate()
     gif = morph.save_gif(tmp_path / "m.gif")
@@ -196,7 +196,7 @@ def test_camera_morph_in_a_few_lines(tmp_path):
 
 def test_morph_result_plots_one_image_of_a_batch(tmp_path):
     x = torch.rand(2, 1, 32, 32)
-    morph = sl.SteerableLens(_small_cnn(), height=2).morph(x, torch.tensor([1, 2]), n_frames=3, amplification=1.0)
+    morph = sl.SteerableLens(_small_cnn(), height=2).morph(x, torch.tensor([1, 2]), n_frames=3, alpha=1.0)
     assert len(morph.show().axes) == 6
     assert len(morph.show(image=1, class_names=[str(i) for i in range(10)]).axes) == 3
     one = morph.animate(image=1, class_names=[f"c{i}" for i in range(10)])

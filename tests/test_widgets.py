@@ -377,13 +377,13 @@ def test_magnifier_renders_one_frame_per_move_without_reanalysis(clip, monkeypat
         monkeypatch.setattr(CSP, name, counted)
     s = m.set_alpha(12.0)
     assert calls == {"analyze": 0, "synthesize": 1}
-    torch.testing.assert_close(s.phase_based, phase.render(12.0, frames=s.frame)[0])
+    torch.testing.assert_close(s.phase_based, phase.render(12.0, frame_index=s.frame)[0])
     assert torch.equal(m.set_alpha(0.0).phase_based, video[s.frame])
     s = m.set_frame(3)
     assert s.frame == 3 and torch.equal(s.original, video[3])
     att = m.set_alpha(40.0)
     clipped = m.set_attenuate(True)
-    torch.testing.assert_close(clipped.phase_based, phase.render(40.0, frames=3, attenuate=True)[0])
+    torch.testing.assert_close(clipped.phase_based, phase.render(40.0, frame_index=3, attenuate=True)[0])
     assert float((att.phase_based - clipped.phase_based).abs().max()) > 1e-4
 
 

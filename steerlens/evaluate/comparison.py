@@ -335,7 +335,7 @@ def compare_edits(
     """Edit the same sources with several methods to the same pixel budgets, then measure.
 
     For every method, budget and source: a matched-budget edit
-    (:meth:`~steerlens.lens.SteerableLens.edit`, ``‖x − x⁰‖₂ = budget``), then the three
+    (:meth:`~steerlens.lens.SteerableLens.edit`, ``‖x − x₀‖₂ = budget``), then the three
     measures — driver confidence, judge transfer, smooth-warp compatibility ``E`` (warp only
     and warp + gain, :func:`warp_energy`).
 

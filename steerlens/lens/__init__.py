@@ -1,6 +1,6 @@
 """The lens: a classifier's gradient in transform coordinates, amplified.
 
-Decompose the source ``x⁰`` into coefficients ``c⁰`` (pixels, Fourier, or the
+Decompose the source ``x₀`` into coefficients ``c⁰`` (pixels, Fourier, or the
 complex steerable pyramid), parameterise an edit by real fields ``δ`` (phase
 increment) and ``η`` (log-amplitude increment),
 
@@ -13,7 +13,7 @@ line ``δ_α = −α·w_s·∂L/∂δ``, ``η_α = −α·w_s·∂L/∂η``:
     x_α = clip_[0,1](S{r_hi⁰, c⁰·exp(η_α + iδ_α), r_lo⁰}).
 
 Everything after the one forward/backward pass is synthesis only. In the pixel
-domain the line is ``x⁰ − α·∂L/∂x``.
+domain the line is ``x₀ − α·∂L/∂x``.
 
 The main entry point is :class:`SteerableLens`. Its results are
 :class:`Gradient` (reusable: :meth:`SteerableLens.apply` and

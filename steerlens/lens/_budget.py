@@ -1,4 +1,4 @@
-"""Matched-budget edits: stop exactly where ‖x − x⁰‖₂ reaches the budget.
+"""Matched-budget edits: stop exactly where ‖x − x₀‖₂ reaches the budget.
 
 Private helper of :meth:`steerlens.lens.SteerableLens.edit`, which passes in
 what the search needs — the gradient pass (a function of the coefficients) and

@@ -716,7 +716,7 @@ class SteerableLens:
         rtol: float = 1e-4,
         source=None,
     ) -> EditResult:
-        """Edit toward ``target`` until ``‖x − x⁰‖₂`` equals ``budget`` (per image).
+        """Edit toward ``target`` until ``‖x − x₀‖₂`` equals ``budget`` (per image).
 
         Parameters
         ----------

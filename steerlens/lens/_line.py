@@ -79,7 +79,7 @@ def _is_zero(alpha: Tensor | float) -> bool:
 
 
 class LineSynthesis:
-    """Frames along ``c⁰·exp(α(v + iu))`` (polar domains) or ``x⁰ + α·s`` (pixels).
+    """Frames along ``c⁰·exp(α(v + iu))`` (polar domains) or ``x₀ + α·s`` (pixels).
 
     Parameters
     ----------

@@ -186,6 +186,7 @@ class MorphResult:
         image: int | None = None,
         class_names: Sequence[str] | None = None,
         title: str | None = None,
+        **kwargs,
     ):
         """A strip of the frames with the target probability under each one.
 
@@ -197,6 +198,9 @@ class MorphResult:
             Names for the class indices, used in the labels.
         title
             Figure title (default: domain, component and unit of ``α``).
+        **kwargs
+            Passed to :func:`steerlens.plot.morph_strip` (``per_row=``,
+            ``changes=True`` for change maps under the frames, ``size=``).
 
         Returns
         -------
@@ -224,7 +228,7 @@ class MorphResult:
         if title is None:
             title = f"{self.domain} {self.component if self.domain != 'pixel' else ''} morph"
             title = " ".join(title.split()) + f" (α unit: {self.normalize})"
-        return plot.morph_strip(frames, probs, self.alphas, target_names=names, title=title)
+        return plot.morph_strip(frames, probs, self.alphas, target_names=names, title=title, **kwargs)
 
     def animate(
         self, image: int | None = None, class_names: Sequence[str] | None = None, **kwargs
@@ -305,7 +309,7 @@ class EditResult:
     images
         The final images, ``B×C×H×W`` in ``[0, 1]``.
     distance
-        ``‖images − x⁰‖₂`` per image.
+        ``‖images − x₀‖₂`` per image.
     budget
         The requested distance per image.
     attained
@@ -323,7 +327,7 @@ class EditResult:
         spaced points on the line to the final ``α``); images that stopped
         early repeat their final image.
     path_distance
-        ``B×T``: ``‖path − x⁰‖₂``.
+        ``B×T``: ``‖path − x₀‖₂``.
     regime
         ``"fixed"``, ``"live"`` or ``"persistent"``.
 

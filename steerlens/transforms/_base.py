@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from .._checks import check_choice
+from ..resample import LUMA
 
 __all__ = ["COLOR_MODES", "Coefficients", "Transform", "rgb_to_yiq", "yiq_to_rgb"]
 
@@ -18,7 +19,7 @@ COLOR_MODES = ("rgb", "luminance")
 # NTSC YIQ (FCC 1953 coefficients); the inverse is computed, so the pair is exact.
 _RGB_TO_YIQ = torch.tensor(
     [
-        [0.299, 0.587, 0.114],
+        list(LUMA),
         [0.595716, -0.274453, -0.321263],
         [0.211456, -0.522591, 0.311135],
     ],

@@ -14,7 +14,7 @@ __all__ = ["Pixel"]
 class Pixel(Transform):
     """The identity transform: the image's own pixels are the coordinates.
 
-    Pixel coordinates are real, so edits are additive (``x⁰ + Δ``).
+    Pixel coordinates are real, so edits are additive (``x₀ + Δ``).
     Half-precision images are analysed in ``float32``.
 
     Examples

@@ -90,7 +90,7 @@ class ExplorerState:
         """One line: ``α``, image change, target probability, top class, judges."""
         names = self.class_names
         text = (
-            f"α = {self.alpha:.3g} · ‖x − x⁰‖₂ = {self.change_l2:.2f} · "
+            f"α = {self.alpha:.3g} · ‖x − x₀‖₂ = {self.change_l2:.2f} · "
             f"p({names[self.target]}) = {self.target_prob:.2f} "
             f"(source {float(self.source_probs[self.target]):.2f}) · "
             f"top: {names[self.predicted]} ({float(self.probs[self.predicted]):.2f})"
@@ -677,8 +677,8 @@ class Magnifier:
     def _render(self) -> MagnifierState:
         start = time.perf_counter()
         a, f = self._alpha, self._frame
-        phase = self.phase.render(a, frames=f, attenuate=self._attenuate)[0]
-        linear = self.linear.render(a, frames=f)[0] if self.linear is not None else None
+        phase = self.phase.render(a, frame_index=f, attenuate=self._attenuate)[0]
+        linear = self.linear.render(a, frame_index=f)[0] if self.linear is not None else None
         self._state = MagnifierState(a, f, self._attenuate, self.phase.video[f], phase, linear,
                                      time.perf_counter() - start)
         return self._state
@@ -703,9 +703,9 @@ class Magnifier:
     def sweep(self, alphas: Sequence[float]) -> tuple[Tensor, Tensor | None]:
         """The current frame at every ``α``: phase-based ``K×C×H×W`` and linear (or ``None``)."""
         f, att = self._frame, self._attenuate
-        phase = torch.cat([self.phase.render(float(a), frames=f, attenuate=att) for a in alphas])
+        phase = torch.cat([self.phase.render(float(a), frame_index=f, attenuate=att) for a in alphas])
         linear = (
-            torch.cat([self.linear.render(float(a), frames=f) for a in alphas])
+            torch.cat([self.linear.render(float(a), frame_index=f) for a in alphas])
             if self.linear is not None else None
         )
         return phase, linear

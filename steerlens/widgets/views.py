@@ -290,7 +290,8 @@ class ExplorerView:
             tiles.append(torch.stack([source, rgb, diff]))
         frames = torch.stack(tiles, dim=1)  # 3×K×3×H×W: source | frame | difference
         width = max(3 * self.display_px, 3 * frames.shape[-1] + 4)
-        inner = scrubber(frames, sweep.labels(), width=width, title=None).data
+        peak = int(sweep.probs[:, state.target].argmax())  # open where the target peaks
+        inner = scrubber(frames, sweep.labels(), width=width, title=None, start=peak).data
         return HTML(
             "<details open class='sl-explorer-fallback' style='margin-top:6px'>"
             f"<summary style='font-family:sans-serif;font-weight:bold;cursor:pointer'>{FALLBACK_HEADING}"
@@ -418,7 +419,13 @@ class MagnifierView:
                                    description="α", continuous_update=True, layout=w.Layout(width="420px"))
         self.frame = w.IntSlider(value=m.state.frame, min=0, max=m.num_frames - 1, description="frame",
                                  continuous_update=True, layout=w.Layout(width="420px"))
-        self.attenuate = w.Checkbox(value=m.state.attenuate, description="attenuate large phases (±π/2)")
+        self.attenuate = w.Checkbox(
+            value=m.state.attenuate,
+            description="attenuate large phases (±π/2)",
+            indent=False,
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
+        )
         size = w.Layout(width=f"{display_px}px", height=f"{display_px}px")
         self.original = w.Image(format="png", layout=size)
         self.phase_based = w.Image(format="png", layout=size)
@@ -475,7 +482,8 @@ class MagnifierView:
         names = "original | linear | phase-based" if linear is not None else "original | phase-based"
         labels = [f"α = {a:.3g}, frame {m.state.frame}: {names}" for a in alphas.tolist()]
         width = max(len(rows) * self.display_px, len(rows) * phase.shape[-1] + 4)
-        inner = scrubber(torch.stack(rows), labels, width=width).data
+        nearest = int((alphas - float(m.state.alpha)).abs().argmin())  # open at the widget's α
+        inner = scrubber(torch.stack(rows), labels, width=width, start=nearest).data
         return HTML(
             "<details open class='sl-magnifier-fallback' style='margin-top:6px'>"
             f"<summary style='font-family:sans-serif;font-weight:bold;cursor:pointer'>{FALLBACK_HEADING}"
