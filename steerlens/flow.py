@@ -41,6 +41,7 @@ import torch
 from torch import Tensor
 
 from ._checks import check_choice, check_finite, check_images, check_positive
+from .resample import gaussian_blur
 from .transforms import CSP, Coefficients
 
 __all__ = [
@@ -71,7 +72,7 @@ class DisplacementField:
     ----------
     displacement
         ``B×2×H×W``: ``(d_y, d_x)`` in pixels; positive ``d_x`` is a motion to the
-        right, positive ``d_y`` downwards (``x¹(u) ≈ x⁰(u − d)``).
+        right, positive ``d_y`` downwards (``x¹(u) ≈ x₀(u − d)``).
     coherence
         ``B×H×W`` in ``[0, 1]``: the share of the (pooled, weighted) phase-change
         energy explained by the displacement. 0 where nothing changed.
@@ -218,13 +219,7 @@ def _upsample_periodic(field: Tensor, size: tuple[int, int]) -> Tensor:
 
 def _gaussian_pool(field: Tensor, sigma: float) -> Tensor:
     """Circular Gaussian blur of ``…×H×W`` with standard deviation ``sigma`` pixels (FFT)."""
-    if sigma == 0:
-        return field
-    h, w = field.shape[-2:]
-    wy = 2 * math.pi * torch.fft.fftfreq(h, dtype=field.dtype, device=field.device)
-    wx = 2 * math.pi * torch.fft.rfftfreq(w, dtype=field.dtype, device=field.device)
-    kernel = torch.exp(-0.5 * sigma**2 * (wy[:, None] ** 2 + wx[None, :] ** 2))
-    return torch.fft.irfft2(torch.fft.rfft2(field) * kernel, s=(h, w))
+    return gaussian_blur(field, sigma, boundary="circular")
 
 
 def _band_sums(

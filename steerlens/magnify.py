@@ -67,6 +67,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -74,7 +75,9 @@ import torch
 from torch import Tensor
 
 from ._checks import check_choice, check_finite, check_int, check_positive, check_tensor
+from .resample import gaussian_blur
 from .transforms import CSP, Coefficients, rgb_to_yiq, yiq_to_rgb
+from .transforms._validate import working_dtype
 
 __all__ = [
     "TEMPORAL_FILTERS",
@@ -92,6 +95,49 @@ COLOR_MODES = ("luminance", "rgb")
 MIN_FRAMES = 4
 _RANGE_TOL = 1e-5
 _RENDER_CHUNK = 16  # frames synthesised at once
+#: amplified changes are clamped to ± this (radians of phase, or intensity units):
+#: far past saturation, so outputs stay finite at any finite α
+_CHANGE_LIMIT = 1e6
+
+
+def _bounded(change: Tensor) -> Tensor:
+    """``α·Δ`` kept finite: overflowed products become ``±_CHANGE_LIMIT``."""
+    return change.nan_to_num(posinf=_CHANGE_LIMIT, neginf=-_CHANGE_LIMIT).clamp(-_CHANGE_LIMIT, _CHANGE_LIMIT)
+
+
+_UNSET = object()
+
+
+def _legacy_positional(where: str, names: Sequence[str], values: tuple, given: dict) -> dict:
+    """Map options passed positionally (the old signature) onto their keywords, warning."""
+    if len(values) > len(names):
+        raise TypeError(f"{where} takes at most {len(names)} options after its core arguments, got {len(values)}.")
+    out = {}
+    for name, value in zip(names, values, strict=False):
+        if given.get(name, _UNSET) is not _UNSET:
+            raise TypeError(f"{where} got multiple values for `{name}`.")
+        out[name] = value
+    if values:
+        warnings.warn(
+            f"{where}: passing {', '.join(names[: len(values)])} positionally is deprecated; pass "
+            f"them as keywords (e.g. {names[0]}=...).",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return out
+
+
+def _frame_alias(frame_index, frames, where: str):
+    if frames is _UNSET:
+        return frame_index
+    if frame_index is not None:
+        raise TypeError(f"{where}: pass `frame_index` only (`frames` is its deprecated old name).")
+    warnings.warn(
+        f"{where}: `frames=` is deprecated (it selects frames by index); use `frame_index=`.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return frames
 
 
 # ---------------------------------------------------------------------------
@@ -165,12 +211,15 @@ def _frame_indices(frames, n_frames: int) -> Tensor:
         return every[frames]
     if isinstance(frames, int) and not isinstance(frames, bool):
         frames = [frames]
-    idx = torch.as_tensor(frames)
-    if idx.dtype in (torch.bool, torch.float16, torch.float32, torch.float64) or idx.ndim > 1:
-        raise TypeError("`frames` must be None, an int, a slice or a sequence of ints.")
+    try:
+        idx = torch.as_tensor(frames)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError("`frame_index` must be None, an int, a slice or a sequence of ints.") from err
+    if idx.dtype == torch.bool or idx.is_floating_point() or idx.is_complex() or idx.ndim > 1:
+        raise TypeError("`frame_index` must be None, an int, a slice or a sequence of ints.")
     idx = idx.reshape(-1).long()
     if idx.numel() and (int(idx.min()) < -n_frames or int(idx.max()) >= n_frames):
-        raise ValueError(f"`frames` must index the {n_frames} frames, got {frames!r}.")
+        raise ValueError(f"`frame_index` must index the {n_frames} frames, got {frames!r}.")
     return every[idx]
 
 
@@ -290,13 +339,8 @@ def amplitude_weighted_blur(values: Tensor, amplitude: Tensor, sigma: float) -> 
     sigma = check_positive(sigma, "sigma", allow_zero=True)
     if sigma == 0:
         return values
-    h, w = values.shape[-2:]
-    wy = 2 * math.pi * torch.fft.fftfreq(h, device=values.device)
-    wx = 2 * math.pi * torch.fft.rfftfreq(w, device=values.device)
-    gain = torch.exp(-0.5 * sigma**2 * (wy[:, None] ** 2 + wx[None, :] ** 2)).to(values.dtype)
-
     def blur(x: Tensor) -> Tensor:
-        return torch.fft.irfft2(torch.fft.rfft2(x) * gain, s=(h, w))
+        return gaussian_blur(x, sigma, boundary="circular")
 
     amplitude = amplitude.to(values.dtype)
     num = blur(values * amplitude)
@@ -415,14 +459,19 @@ class LinearMagnifier:
         low: float,
         high: float,
         fs: float,
-        temporal_filter: Literal["ideal", "butterworth"] = "ideal",
-        color: Literal["luminance", "rgb"] = "luminance",
+        *legacy,
+        temporal_filter: Literal["ideal", "butterworth"] = _UNSET,
+        color: Literal["luminance", "rgb"] = _UNSET,
     ):
+        given = {"temporal_filter": temporal_filter, "color": color}
+        given.update(_legacy_positional("LinearMagnifier()", list(given), legacy, given))
+        temporal_filter = "ideal" if given["temporal_filter"] is _UNSET else given["temporal_filter"]
+        color = "luminance" if given["color"] is _UNSET else given["color"]
         self.video = _check_video(video)
         self.low, self.high, self.fs = _check_band(low, high, fs)
         self.temporal_filter = check_choice(temporal_filter, "temporal_filter", TEMPORAL_FILTERS)
         self.color = check_choice(color, "color", COLOR_MODES)
-        y, self._chroma = _to_luminance(video, self.color)
+        y, self._chroma = _to_luminance(video.to(working_dtype(video.dtype)), self.color)
         self._signal = y
         self.bandpassed = temporal_bandpass(y, self.low, self.high, self.fs, self.temporal_filter)
         self._spectrum: Tensor | None = None
@@ -430,19 +479,22 @@ class LinearMagnifier:
     def render(
         self,
         alpha: float,
-        frames: int | slice | Sequence[int] | None = None,
+        *,
+        frame_index: int | slice | Sequence[int] | None = None,
         wavelength_cutoff: float | None = None,
         clip: bool = True,
+        frames=_UNSET,
     ) -> Tensor:
-        """The magnified frames ``I + α·B`` (``T×C×H×W``; only ``frames`` if given).
+        """The magnified frames ``I + α·B`` (``T×C×H×W``; only ``frame_index`` if given).
 
         Parameters
         ----------
         alpha
             Amplification factor ``α`` (``0`` returns the input exactly;
             negative values attenuate the motion).
-        frames
-            Which frames to render (an int, slice or list of indices); all by default.
+        frame_index
+            Which frames to render (an int, slice or list of indices); all by
+            default. (``frames=`` is its deprecated old name.)
         wavelength_cutoff
             Wu et al.'s ``λ_c`` in pixels: spatial wavelengths shorter than
             ``λ_c`` get a reduced ``α`` so that ``(1+α)δ ≤ λ/8`` holds for the
@@ -450,7 +502,14 @@ class LinearMagnifier:
             wavelength by ``α``.
         clip
             Clamp the result to ``[0, 1]`` (default); ``False`` returns raw values.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``alpha`` is not a finite number, ``frame_index`` does not index
+            the video, or ``wavelength_cutoff`` is not positive.
         """
+        frames = _frame_alias(frame_index, frames, "LinearMagnifier.render()")
         alpha = _check_alpha(alpha)
         idx = _frame_indices(frames, self.video.shape[0])
         if alpha == 0:
@@ -460,12 +519,13 @@ class LinearMagnifier:
             if self._spectrum is None:
                 self._spectrum = torch.fft.rfft2(self.bandpassed)
             weights = wavelength_weights(
-                self.video.shape[-2:], alpha, wavelength_cutoff, self.video.device, self.video.dtype
+                self.video.shape[-2:], alpha, wavelength_cutoff, self.video.device, self._signal.dtype
             )
             band = torch.fft.irfft2(self._spectrum[idx] * weights, s=self.video.shape[-2:])
-        y = self._signal[idx] + alpha * band
+        y = self._signal[idx] + _bounded(alpha * band)
         out = _from_luminance(y, None if self._chroma is None else self._chroma[idx])
-        return out.clamp(0, 1) if clip else out
+        out = out.clamp(0, 1) if clip else out
+        return out.to(self.video.dtype)
 
 
 def linear(
@@ -474,10 +534,11 @@ def linear(
     low: float,
     high: float,
     fs: float,
-    temporal_filter: Literal["ideal", "butterworth"] = "ideal",
-    wavelength_cutoff: float | None = None,
-    color: Literal["luminance", "rgb"] = "luminance",
-    clip: bool = True,
+    *legacy,
+    temporal_filter: Literal["ideal", "butterworth"] = _UNSET,
+    wavelength_cutoff: float | None = _UNSET,
+    color: Literal["luminance", "rgb"] = _UNSET,
+    clip: bool = _UNSET,
 ) -> Tensor:
     """Eulerian (linear) motion magnification (Wu et al. 2012).
 
@@ -504,16 +565,21 @@ def linear(
     clip
         Clamp the output to ``[0, 1]`` (default).
 
+    Everything after ``fs`` is keyword-only (passing it positionally still
+    works, with a ``DeprecationWarning``, for one release).
+
     Returns
     -------
     Tensor
-        ``T×C×H×W``, same dtype as ``video``.
+        ``T×C×H×W``, same dtype as ``video`` (half precision is computed in
+        float32). Finite at any finite ``α``.
 
     Raises
     ------
     ValueError, TypeError
         For a video of the wrong rank, too few frames, values outside
-        ``[0, 1]``, NaN, an integer dtype, or a band outside ``(0, fs/2)``.
+        ``[0, 1]``, NaN, an integer dtype, a non-finite ``alpha``, or a band
+        outside ``(0, fs/2)``.
 
     Examples
     --------
@@ -522,13 +588,25 @@ def linear(
     >>> torch.equal(linear(video, 0.0, low=1.0, high=2.0, fs=8.0), video)
     True
     """
-    mag = LinearMagnifier(video, low, high, fs, temporal_filter=temporal_filter, color=color)
-    return mag.render(alpha, wavelength_cutoff=wavelength_cutoff, clip=clip)
+    given = {"temporal_filter": temporal_filter, "wavelength_cutoff": wavelength_cutoff,
+             "color": color, "clip": clip}
+    given.update(_legacy_positional("linear()", list(given), legacy, given))
+    o = {k: v for k, v in given.items() if v is not _UNSET}
+    o = {"temporal_filter": "ideal", "wavelength_cutoff": None, "color": "luminance", "clip": True, **o}
+    _check_alpha(alpha)
+    mag = LinearMagnifier(video, low, high, fs, temporal_filter=o["temporal_filter"], color=o["color"])
+    return mag.render(alpha, wavelength_cutoff=o["wavelength_cutoff"], clip=o["clip"])
 
 
 # ---------------------------------------------------------------------------
 # phase-based magnification
 # ---------------------------------------------------------------------------
+
+
+_PHASE_DEFAULTS = {
+    "temporal_filter": "ideal", "sigma": 2.0, "reference": 0, "height": "auto", "order": 3,
+    "twidth": 1, "downsample": False, "color": "luminance",
+}
 
 
 class PhaseMagnifier:
@@ -591,7 +669,7 @@ class PhaseMagnifier:
     >>> mag = PhaseMagnifier(video, low=0.5, high=2.0, fs=8.0, height=2)
     >>> [tuple(p.shape) for p in mag.filtered_phase]
     [(8, 1, 4, 32, 32), (8, 1, 4, 32, 32)]
-    >>> tuple(mag.render(10.0, frames=[0, 2]).shape)
+    >>> tuple(mag.render(10.0, frame_index=[0, 2]).shape)
     (2, 1, 32, 32)
     """
 
@@ -601,15 +679,25 @@ class PhaseMagnifier:
         low: float,
         high: float,
         fs: float,
-        temporal_filter: Literal["ideal", "butterworth"] = "ideal",
-        sigma: float = 2.0,
-        reference: int = 0,
-        height: Literal["auto"] | int = "auto",
-        order: int = 3,
-        twidth: int = 1,
-        downsample: bool = False,
-        color: Literal["luminance", "rgb"] = "luminance",
+        *legacy,
+        temporal_filter: Literal["ideal", "butterworth"] = _UNSET,
+        sigma: float = _UNSET,
+        reference: int = _UNSET,
+        height: Literal["auto"] | int = _UNSET,
+        order: int = _UNSET,
+        twidth: int = _UNSET,
+        downsample: bool = _UNSET,
+        color: Literal["luminance", "rgb"] = _UNSET,
     ):
+        given = {"temporal_filter": temporal_filter, "sigma": sigma, "reference": reference,
+                 "height": height, "order": order, "twidth": twidth, "downsample": downsample,
+                 "color": color}
+        given.update(_legacy_positional("PhaseMagnifier()", list(given), legacy, given))
+        o = {k: v for k, v in given.items() if v is not _UNSET}
+        o = {**_PHASE_DEFAULTS, **o}
+        temporal_filter, sigma, reference = o["temporal_filter"], o["sigma"], o["reference"]
+        height, order, twidth = o["height"], o["order"], o["twidth"]
+        downsample, color = o["downsample"], o["color"]
         self.video = _check_video(video)
         self.low, self.high, self.fs = _check_band(low, high, fs)
         self.temporal_filter = check_choice(temporal_filter, "temporal_filter", TEMPORAL_FILTERS)
@@ -626,7 +714,9 @@ class PhaseMagnifier:
             tuple(video.shape[-2:]), height=height, order=order, twidth=twidth,
             downsample=downsample, color="luminance" if self.color == "luminance" else "rgb",
         )
-        self.coefficients: Coefficients = self.csp.analyze(video)
+        work = video.to(working_dtype(video.dtype))
+        self.csp.to(device=work.device, dtype=work.dtype)
+        self.coefficients: Coefficients = self.csp.analyze(work)
         self.filtered_phase: list[Tensor] = []
         for band in self.coefficients.bands:
             # wrapped phase change to the reference: arg(c_t · conj(c_ref)) ∈ (−π, π]
@@ -639,10 +729,12 @@ class PhaseMagnifier:
     def render(
         self,
         alpha: float,
-        frames: int | slice | Sequence[int] | None = None,
+        *,
+        frame_index: int | slice | Sequence[int] | None = None,
         attenuate: bool = False,
         phase_limit: float = math.pi / 2,
         clip: bool = True,
+        frames=_UNSET,
     ) -> Tensor:
         """Magnified frames: every coefficient times ``exp(i·α·Δφ̃)``, then synthesis.
 
@@ -651,8 +743,9 @@ class PhaseMagnifier:
         alpha
             Amplification factor ``α``. ``0`` returns the input frames exactly;
             negative values attenuate the motion (``−1`` removes it in the pass band).
-        frames
-            Which frames to render (an int, slice or list of indices); all by default.
+        frame_index
+            Which frames to render (an int, slice or list of indices); all by
+            default. (``frames=`` is its deprecated old name.)
         attenuate
             Limit large amplified phase changes: ``α·Δφ̃`` is clipped to
             ``±phase_limit`` per coefficient. Fine scales then saturate instead
@@ -667,8 +760,17 @@ class PhaseMagnifier:
         Returns
         -------
         Tensor
-            ``T×C×H×W`` (or ``len(frames)×C×H×W``), same dtype as the video.
+            ``T×C×H×W`` (or ``len(frame_index)×C×H×W``), same dtype as the
+            video; finite at any finite ``α`` (phase changes are clamped to
+            ``±1e6`` radians, far beyond any meaningful magnification).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``alpha`` is not a finite number, ``frame_index`` does not index
+            the video, or ``phase_limit`` is not positive.
         """
+        frames = _frame_alias(frame_index, frames, "PhaseMagnifier.render()")
         alpha = _check_alpha(alpha)
         phase_limit = check_positive(phase_limit, "phase_limit")
         idx = _frame_indices(frames, self.video.shape[0])
@@ -678,7 +780,7 @@ class PhaseMagnifier:
         for chunk in torch.split(idx, _RENDER_CHUNK):
             shifts = []
             for phase in self.filtered_phase:
-                shift = alpha * phase[chunk]
+                shift = _bounded(alpha * phase[chunk])
                 if attenuate:
                     shift = shift.clamp(-phase_limit, phase_limit)
                 shifts.append(shift)
@@ -687,8 +789,9 @@ class PhaseMagnifier:
                 {k: v[chunk] for k, v in self.coefficients.fixed.items()},
             )
             outputs.append(self.csp.synthesize(self.csp.polar_edit(coeffs, delta=shifts)))
-        out = torch.cat(outputs).to(self.video.dtype)
-        return out.clamp(0, 1) if clip else out
+        out = torch.cat(outputs)
+        out = out.clamp(0, 1) if clip else out
+        return out.to(self.video.dtype)
 
 
 def phase_based(
@@ -697,17 +800,18 @@ def phase_based(
     low: float,
     high: float,
     fs: float,
-    temporal_filter: Literal["ideal", "butterworth"] = "ideal",
-    sigma: float = 2.0,
-    reference: int = 0,
-    attenuate: bool = False,
-    phase_limit: float = math.pi / 2,
-    height: Literal["auto"] | int = "auto",
-    order: int = 3,
-    twidth: int = 1,
-    downsample: bool = False,
-    color: Literal["luminance", "rgb"] = "luminance",
-    clip: bool = True,
+    *legacy,
+    temporal_filter: Literal["ideal", "butterworth"] = _UNSET,
+    sigma: float = _UNSET,
+    reference: int = _UNSET,
+    attenuate: bool = _UNSET,
+    phase_limit: float = _UNSET,
+    height: Literal["auto"] | int = _UNSET,
+    order: int = _UNSET,
+    twidth: int = _UNSET,
+    downsample: bool = _UNSET,
+    color: Literal["luminance", "rgb"] = _UNSET,
+    clip: bool = _UNSET,
 ) -> Tensor:
     """Phase-based motion magnification (Wadhwa et al. 2013).
 
@@ -748,17 +852,21 @@ def phase_based(
     clip
         Clamp the output to ``[0, 1]`` (default).
 
+    Everything after ``fs`` is keyword-only (passing it positionally still
+    works, with a ``DeprecationWarning``, for one release).
+
     Returns
     -------
     Tensor
-        ``T×C×H×W``, same dtype as ``video``.
+        ``T×C×H×W``, same dtype as ``video`` (half precision is computed in
+        float32); finite at any finite ``α``.
 
     Raises
     ------
     ValueError, TypeError
         For a video of the wrong rank, too few frames, odd or tiny frame
-        size, values outside ``[0, 1]``, NaN, an integer dtype, or a band
-        outside ``(0, fs/2)``.
+        size, values outside ``[0, 1]``, NaN, an integer dtype, a non-finite
+        ``alpha``, a band outside ``(0, fs/2)``, or bad pyramid options.
 
     Examples
     --------
@@ -767,8 +875,13 @@ def phase_based(
     >>> torch.equal(phase_based(video, 0.0, low=1.0, high=2.0, fs=8.0), video)
     True
     """
-    mag = PhaseMagnifier(
-        video, low, high, fs, temporal_filter=temporal_filter, sigma=sigma, reference=reference,
-        height=height, order=order, twidth=twidth, downsample=downsample, color=color,
-    )
-    return mag.render(alpha, attenuate=attenuate, phase_limit=phase_limit, clip=clip)
+    given = {"temporal_filter": temporal_filter, "sigma": sigma, "reference": reference,
+             "attenuate": attenuate, "phase_limit": phase_limit, "height": height, "order": order,
+             "twidth": twidth, "downsample": downsample, "color": color, "clip": clip}
+    given.update(_legacy_positional("phase_based()", list(given), legacy, given))
+    o = {k: v for k, v in given.items() if v is not _UNSET}
+    o = {**_PHASE_DEFAULTS, "attenuate": False, "phase_limit": math.pi / 2, "clip": True, **o}
+    _check_alpha(alpha)
+    render = {k: o.pop(k) for k in ("attenuate", "phase_limit", "clip")}
+    mag = PhaseMagnifier(video, low, high, fs, **o)
+    return mag.render(alpha, **render)

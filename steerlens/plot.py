@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._images import as_float_image, tile_uint8, to_uint8_rgb
+
 __all__ = [
     "COLUMN_WIDTH",
     "DPI",
@@ -152,22 +154,30 @@ def frames_per_row(image_width: int, limit: int = 6, width: float = COLUMN_WIDTH
 def to_image(image: Tensor) -> np.ndarray:
     """A ``C×H×W`` (or ``H×W``) tensor in ``[0, 1]`` → a numpy array for ``imshow``/PIL.
 
-    Grey images come back ``H×W``, colour images ``H×W×3``; values are clipped.
+    Grey images come back ``H×W``, colour images ``H×W×3``, float32 in
+    ``[0, 1]``. Float values are clipped to ``[0, 1]``; ``uint8`` input
+    (a tensor or an ``H×W(×3)`` array of 8-bit pixels) is divided by 255.
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a tensor or array, or holds complex, bool or
+        non-``uint8`` integer values.
+    ValueError
+        If ``image`` has the wrong shape, is empty, or holds NaN/inf (never
+        drawn as NaN pixels).
 
     Examples
     --------
     >>> import torch
     >>> to_image(torch.rand(3, 4, 5)).shape, to_image(torch.rand(1, 4, 5)).shape
     ((4, 5, 3), (4, 5))
+    >>> round(float(to_image(torch.full((1, 2, 2), 255, dtype=torch.uint8)).max()), 3)
+    1.0
+    >>> round(float(to_image(torch.full((1, 2, 2), 51, dtype=torch.uint8)).max()), 3)
+    0.2
     """
-    if not isinstance(image, Tensor):
-        raise TypeError(f"`image` must be a torch.Tensor, got {type(image).__name__}.")
-    x = image.detach().to("cpu", torch.float32)
-    if x.ndim == 3 and x.shape[0] in (1, 3):
-        x = x[0] if x.shape[0] == 1 else x.permute(1, 2, 0)
-    elif x.ndim != 2:
-        raise ValueError(f"`image` must be C×H×W (C = 1 or 3) or H×W, got shape {tuple(image.shape)}.")
-    return x.clamp(0, 1).numpy()
+    return as_float_image(image, "image")
 
 
 def _as_batch_of_sequences(frames: Tensor) -> Tensor:
@@ -384,15 +394,7 @@ def show_bands(
 
 def _tile(frame: Tensor) -> np.ndarray:
     """``B×C×H×W`` → one ``uint8`` picture with the images side by side (2 px gaps)."""
-    images = [to_image(f) for f in frame]
-    if images[0].ndim == 2:
-        images = [np.repeat(i[..., None], 3, axis=2) for i in images]
-    h = images[0].shape[0]
-    gap = np.ones((h, 2, 3), dtype=np.float32)
-    row = images[0]
-    for i in images[1:]:
-        row = np.concatenate([row, gap, i], axis=1)
-    return (row * 255 + 0.5).astype(np.uint8)
+    return tile_uint8(to_uint8_rgb(f, "frames") for f in frame)
 
 
 def _pil_frames(frames: Tensor, scale: int | None):

@@ -22,7 +22,47 @@ def _seed():
 
 @pytest.fixture
 def device() -> torch.device:
+    """The suite's one device (``STEERLENS_TEST_DEVICE``, default cpu)."""
     return DEVICE
+
+
+@pytest.fixture
+def to_device():
+    """Move tensors and modules to the suite's device: ``x, model = to_device(x, model)``."""
+
+    def move(*objects):
+        moved = tuple(o.to(DEVICE) if hasattr(o, "to") else o for o in objects)
+        return moved[0] if len(moved) == 1 else moved
+
+    return move
+
+
+# Per-test timeouts: pyproject's default fits a unit test; building the book and driving the
+# browser get their own, longer limit.
+BOOK_TIMEOUT_S = 2400
+
+
+def pytest_itemcollected(item):
+    if item.get_closest_marker("book") or item.get_closest_marker("browser"):
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(BOOK_TIMEOUT_S))
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_runtest_setup(item):
+    # In CI a missing Chromium is a failure, never a skipped browser test.
+    if item.get_closest_marker("browser") and _truthy(os.environ.get("CI")):
+        import shutil
+
+        if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+            pytest.fail(
+                "CI is set but Chromium is not installed: the browser tests cannot run "
+                "(install it with `apt-get install chromium`, or unset CI to skip them locally).",
+                pytrace=False,
+            )
 
 
 # --------------------------------------------------------------------------------------

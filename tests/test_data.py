@@ -7,6 +7,7 @@ import hashlib
 import pytest
 import torch
 
+from steerlens import data
 from steerlens.data import (
     BLOB_CLASS_NAMES,
     NATURAL_SHIFT_SOURCES,
@@ -313,3 +314,64 @@ def test_natural_shifts_bad_arguments():
         NaturalShifts("test", n=4, sources=["eagle"])
     with pytest.raises(ValueError, match="max_offset"):
         NaturalShifts("test", n=4, max_offset=20.0)
+
+
+# ---------------------------------------------------------------------------
+# one dataset contract; hostile parameters
+# ---------------------------------------------------------------------------
+
+
+def test_every_dataset_is_labeled_images_with_one_indexing_contract():
+    blobs = data.ShiftedBlobs(n=4)
+    shifts = data.NaturalShifts("test", n=2)
+    digits = data.mnist_digits("test")
+    for ds in (blobs, shifts, digits):
+        assert isinstance(ds, data.LabeledImages)
+        item = ds[0]
+        assert torch.equal(item[0], ds.images[0]) and int(item[1]) == int(ds.labels[0])
+        assert len(item) == (2 if ds.offsets is None else 3)
+        assert ds.class_counts().sum() == len(ds)
+    assert float(blobs[1][2]) == float(blobs.offsets[1])
+    assert float(shifts[1][2]) == float(shifts.offsets[1])
+    loader = torch.utils.data.DataLoader(blobs, batch_size=4)
+    images, labels, offsets = next(iter(loader))
+    assert images.shape == (4, 1, 32, 32) and labels.shape == offsets.shape == (4,)
+
+
+def test_labeled_images_rejects_bad_labels():
+    with pytest.raises(TypeError, match="`labels` must hold integer"):
+        data.LabeledImages(torch.zeros(2, 1, 4, 4), torch.tensor([0.0, 1.0]), ("a", "b"))
+    with pytest.raises(ValueError, match="`labels` must lie in"):
+        data.LabeledImages(torch.zeros(2, 1, 4, 4), torch.tensor([0, 2]), ("a", "b"))
+    with pytest.raises(ValueError, match="`offsets` must be a tensor"):
+        data.LabeledImages(torch.zeros(2, 1, 4, 4), torch.tensor([0, 1]), ("a", "b"), offsets=[1.0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"offset": []}, ValueError, "`offset` is empty"),
+        ({"offset": torch.zeros(0)}, ValueError, "`offset` is empty"),
+        ({"offset": float("nan")}, ValueError, "`offset` contains NaN"),
+        ({"offset": [1.0], "sigma": float("nan")}, ValueError, "`sigma` contains NaN"),
+        ({"offset": [1.0], "contrast": float("inf")}, ValueError, "`contrast` contains NaN"),
+        ({"offset": [1.0], "sigma": -1.0}, ValueError, "`sigma` .*must be > 0"),
+        ({"offset": [1.0], "sigma": 0.0}, ValueError, "`sigma` .*must be > 0"),
+        ({"offset": "ab"}, TypeError, "`offset` must be a number"),
+        ({"offset": [1.0, 2.0], "y_offset": [0.0, 1.0, 2.0]}, ValueError, "`y_offset` must be"),
+        ({"offset": [1.0], "size": 7}, ValueError, "`size` must be ≥ 8"),
+        ({"offset": [1.0], "size": 2.5}, TypeError, "`size` must be an int"),
+    ],
+)
+def test_render_blobs_rejects_hostile_parameters(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        data.render_blobs(**kwargs)
+
+
+def test_render_blobs_on_the_suite_device_inputs_untouched(device):
+    offsets = torch.tensor([-1.5, 2.0], device=device)
+    before = offsets.clone()
+    x = data.render_blobs(offsets)
+    assert torch.equal(offsets, before)
+    assert x.shape == (2, 1, 32, 32) and bool(torch.isfinite(x).all())
+    torch.testing.assert_close(data.estimate_offset(x), before.cpu(), atol=0.05, rtol=0)

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from steerlens import evaluate
-from steerlens.evaluate import _upsample, _warp
+from steerlens import evaluate, signals
+from steerlens.evaluate.warps import _upsample
 
 
 def _image(b=3, size=32, seed=0):
@@ -20,17 +20,24 @@ def _image(b=3, size=32, seed=0):
     return 0.1 + 0.8 * x / x.amax(dim=(2, 3), keepdim=True)
 
 
-def _smooth_warp(x, grid=8, amplitude=1.0, seed=1):
-    g = torch.Generator().manual_seed(seed)
-    ctrl = amplitude * (2 * torch.rand(x.shape[0], 2, grid, grid, generator=g) - 1)
-    return _warp(x, _upsample(ctrl, x.shape[-2:]))
+def _smooth_warp(x, amplitude=1.0, seed=1):
+    """A smooth warp made independently of the fitter's model (its bicubic control grid and
+    bilinear sampler): the exact band-limited warp of ``signals.warp`` along a random smooth
+    field (low spatial frequencies, vanishing at the border), of peak magnitude ``amplitude``."""
+    out = []
+    for b in range(x.shape[0]):
+        field = signals.smooth_displacement_field(
+            tuple(x.shape[-2:]), amplitude=amplitude, seed=seed + b, max_frequency=2
+        )
+        out.append(signals.warp(x[b].double(), field.double()).float())
+    return torch.stack(out).clamp(0, 1)
 
 
-def test_true_smooth_warp_is_explained():
+def test_true_smooth_warp_is_explained(device):
     x0 = _image()
     x1 = _smooth_warp(x0, amplitude=1.5)
-    e = evaluate.warp_energy(x0, x1)
-    assert e.shape == (3,)
+    e = evaluate.warp_energy(x0.to(device), x1.to(device))
+    assert e.shape == (3,) and e.device.type == device.type
     assert bool((e >= 0.9).all()), e
 
 
@@ -137,7 +144,7 @@ def test_target_probability_matches_softmax():
     p = evaluate.target_probability(m, x, t, batch_size=4)
     ref = torch.softmax(m(x), 1)[torch.arange(6), t]
     torch.testing.assert_close(p, ref)
-    with pytest.raises(ValueError, match="`target` must lie in"):
+    with pytest.raises(ValueError, match="`target` holds class 3, outside the model's 3"):
         evaluate.target_probability(m, x, 3)
     with pytest.raises(ValueError, match="one class per image"):
         evaluate.target_probability(m, x, torch.tensor([0, 1]))
@@ -348,10 +355,144 @@ def test_paired_difference_uses_the_bootstrap_draws():
     est, lo, hi = evaluate.paired_difference(a + 0.5, a, statistic="mean")
     # every draw pairs a source with itself: the difference is exactly 0.5 in each
     assert (est, lo, hi) == pytest.approx((0.5, 0.5, 0.5))
-    # and the draws are those of paired_bootstrap with the same seed
+    # and the draws are those of paired_bootstrap with the same seed: for the mean,
+    # mean(a[idx]) − mean(b[idx]) = mean((a − b)[idx]) on every draw, so the difference's
+    # interval is the bootstrap interval of a − b only when both use the same draws
     b = rng.normal(size=60)
-    boot = evaluate.paired_bootstrap({"a": a, "b": b}, statistic="mean", n_boot=500, seed=4)
+    boot = evaluate.paired_bootstrap({"d": a - b}, statistic="mean", n_boot=500, seed=4)["d"]
     d = evaluate.paired_difference(a, b, statistic="mean", n_boot=500, seed=4)
-    assert d[0] == pytest.approx(boot["a"][0] - boot["b"][0])
+    assert d == pytest.approx(boot, rel=1e-12, abs=1e-12)
+    other = evaluate.paired_difference(a, b, statistic="mean", n_boot=500, seed=5)
+    assert other[1:] != pytest.approx(d[1:], rel=1e-9)
     with pytest.raises(ValueError, match="same length"):
         evaluate.paired_difference([1.0, 2.0], [1.0])
+
+
+# ---------------------------------------------------------------------------
+# the read-outs share the lens's safeguards
+# ---------------------------------------------------------------------------
+
+
+class _BatchNormNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flat = torch.nn.Flatten()
+        self.bn = torch.nn.BatchNorm1d(4)
+        self.head = torch.nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.head(self.bn(self.flat(x)))
+
+
+def test_readouts_run_in_eval_mode_and_restore_every_submodule(device):
+    m = _BatchNormNet().to(device)
+    m.train()
+    m.head.eval()  # a submodule in its own mode: must be restored as it was
+    stats = m.bn.running_mean.clone()
+    x = torch.rand(6, 1, 2, 2, device=device)
+    p1 = evaluate.target_probability(m, x, 1)
+    p2 = evaluate.target_probability(m, x, 1)
+    assert torch.equal(p1, p2)  # eval mode: batch statistics do not leak in
+    assert torch.equal(m.bn.running_mean, stats)  # and are not updated
+    assert m.training and m.bn.training and not m.head.training
+    with torch.no_grad():
+        m.eval()
+        ref = torch.softmax(m(x), 1)[:, 1]
+        m.train()
+        m.head.eval()
+    torch.testing.assert_close(p1, ref)
+    a1 = evaluate.judge_agreement({"bn": m}, x, [0, 1, 2, 0, 1, 2])
+    a2 = evaluate.judge_agreement({"bn": m}, x, [0, 1, 2, 0, 1, 2])
+    assert torch.equal(a1["bn"], a2["bn"]) and m.training and not m.head.training
+
+
+def test_readouts_take_dict_outputs_and_reject_bad_logits():
+    lin = _linear_model()
+    x = torch.rand(4, 1, 2, 2)
+    p = evaluate.target_probability(lambda v: {"logits": lin(v)}, x, 2)
+    torch.testing.assert_close(p, evaluate.target_probability(lin, x, 2))
+    with pytest.raises(TypeError, match="`model` returned a mapping without a 'logits'"):
+        evaluate.target_probability(lambda v: {"scores": lin(v)}, x, 0)
+    with pytest.raises(ValueError, match="`model` returned one value per image"):
+        evaluate.target_probability(lambda v: lin(v)[:, 0], x, 0)
+    with pytest.raises(ValueError, match="`model` returned NaN or infinite logits"):
+        evaluate.target_probability(lambda v: lin(v) * float("nan"), x, 0)
+    with pytest.raises(ValueError, match=r"`judges\['a'\]` returned NaN or infinite"):
+        evaluate.judge_agreement({"a": lambda v: lin(v) / 0.0 * 0.0}, x, 0)
+    with pytest.raises(TypeError, match="`model` must be callable"):
+        evaluate.target_probability("mnist_cnn", x, 0)
+
+
+def test_readout_targets_lists_floats_and_range():
+    lin = _linear_model()
+    x = torch.rand(3, 1, 2, 2)
+    torch.testing.assert_close(
+        evaluate.target_probability(lin, x, [0, 1, 2]),
+        evaluate.target_probability(lin, x, torch.tensor([0, 1, 2])),
+    )
+    with pytest.raises(TypeError, match="`target` must hold integer class indices"):
+        evaluate.target_probability(lin, x, torch.tensor([0.0, 1.7, 2.0]))
+    with pytest.raises(TypeError, match="`target` must hold integer class indices"):
+        evaluate.judge_agreement([lin], x, [0.5, 1.0, 2.0])
+    with pytest.raises(TypeError, match="`target` must be a class index"):
+        evaluate.target_probability(lin, x, True)
+    with pytest.raises(ValueError, match="`target` holds class 3, outside"):
+        evaluate.judge_agreement([lin], x, 3)  # no silent False
+    with pytest.raises(ValueError, match="`target` holds class -1"):
+        evaluate.judge_agreement([lin], x, [0, -1, 0])
+    with pytest.raises(TypeError, match="`batch_size` must be an int"):
+        evaluate.target_probability(lin, x, 0, batch_size=2.5)
+
+
+def test_paired_bootstrap_rejects_nan_and_bad_options():
+    with pytest.raises(ValueError, match=r"`values\['a'\]` contains NaN"):
+        evaluate.paired_bootstrap({"a": [1.0, float("nan"), 2.0]})
+    with pytest.raises(ValueError, match="`a` contains NaN or infinite"):
+        evaluate.paired_difference([1.0, float("inf")], [1.0, 2.0])
+    with pytest.raises(TypeError, match="`seed` must be an int"):
+        evaluate.paired_bootstrap({"a": [1.0, 2.0]}, seed=0.5)
+    with pytest.raises(ValueError, match="`seed` must be ≥ 0"):
+        evaluate.bootstrap_ci([1.0, 2.0], seed=-1)
+    with pytest.raises(TypeError, match="`level` must be a number"):
+        evaluate.paired_bootstrap({"a": [1.0, 2.0]}, level="95%")
+    with pytest.raises(ValueError, match="`level` must be in"):
+        evaluate.paired_bootstrap({"a": [1.0, 2.0]}, level=float("nan"))
+    with pytest.raises(TypeError, match="`n_boot` must be an int"):
+        evaluate.paired_bootstrap({"a": [1.0, 2.0]}, n_boot=10.0)
+    with pytest.raises(TypeError, match=r"`values\['a'\]` must hold numbers"):
+        evaluate.paired_bootstrap({"a": ["x", "y"]})
+    with pytest.raises(ValueError, match="`statistic` must reduce the last axis"):
+        evaluate.paired_bootstrap({"a": [1.0, 2.0]}, statistic=lambda a: a)
+
+
+@pytest.mark.parametrize("statistic", ["mean", "median"])
+def test_bootstrap_interval_matches_scipy(statistic):
+    # an independent implementation: scipy's percentile bootstrap on the same sample
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(11)
+    sample = rng.gamma(2.0, size=80)
+    est, lo, hi = evaluate.bootstrap_ci(sample, statistic, n_boot=20000, level=0.9, seed=1)
+    fn = np.mean if statistic == "mean" else np.median
+    ref = scipy_stats.bootstrap(
+        (sample,), fn, n_resamples=20000, confidence_level=0.9, method="percentile",
+        random_state=np.random.default_rng(2), vectorized=False,
+    ).confidence_interval
+    width = ref.high - ref.low
+    assert est == pytest.approx(fn(sample))
+    # two independent Monte Carlo estimates of the same quantiles: agree to a few % of the width
+    assert lo == pytest.approx(ref.low, abs=0.05 * width)
+    assert hi == pytest.approx(ref.high, abs=0.05 * width)
+
+
+def test_half_precision_images_are_read_and_fitted_in_float32():
+    lin = _linear_model()
+    x = torch.rand(3, 1, 2, 2)
+    p32 = evaluate.target_probability(lin, x, 1)
+    p16 = evaluate.target_probability(lin, x.half(), 1)
+    torch.testing.assert_close(p16, p32, atol=2e-3, rtol=0)
+    x0 = _image(b=1, size=16)
+    x1 = _smooth_warp(x0, amplitude=1.0)
+    e16 = evaluate.warp_energy(x0.half(), x1.half(), iterations=20)
+    e32 = evaluate.warp_energy(x0.half().float(), x1.half().float(), iterations=20)
+    assert e16.dtype == torch.float16
+    torch.testing.assert_close(e16.float(), e32, atol=2e-3, rtol=0)

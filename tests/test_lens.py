@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 import steerlens as sl
-from steerlens._objectives import objective_loss
 from steerlens.lens import EditResult, Gradient, MorphResult, SteerableLens
+from steerlens.lens._objectives import objective_loss
 from steerlens.transforms import Coefficients
 
 DOMAINS = ["pixel", "fourier", "csp"]
@@ -78,8 +78,7 @@ def test_one_transform_per_image_shape_is_built_and_reused():
     lens.extrapolate(_images(channels=3), 0, [0.0, 1.0])
     lens.edit(_images(batch=1, channels=3), 1, 0.2, max_steps=3)
     assert list(lens._transforms) == [(16, 16)]
-    csp = lens.transform((16, 16))
-    assert csp.pyramid() is sl.CSP((16, 16), height=2).pyramid()
+    assert lens.transform((16, 16)) is lens.transform((16, 16))
 
 
 def test_follows_input_dtype():
@@ -157,8 +156,8 @@ def test_polar_gradients_match_the_complex_formula(domain):
     _nll(model, t.synthesize(Coefficients(leaves, c0.fixed)), target).sum().backward()
     for leaf, c, d_phase, d_amp in zip(leaves, c0.bands, g.grad_phase, g.grad_log_amplitude, strict=True):
         # the lens evaluates the model at x itself, the formula at S(c⁰) = x + O(1e-6)
-        # (plenoptic's masks are float32 even in a float64 pyramid)
-        tol = 1e-5 * float(d_phase.abs().max())
+        # (the float64 pyramid reconstructs to ~1e-15)
+        tol = 1e-9 * float(d_phase.abs().max())
         assert (d_phase - (leaf.grad * c.conj()).imag).abs().max() < tol
         assert (d_amp - (leaf.grad.conj() * c).real).abs().max() < tol
 
@@ -273,7 +272,7 @@ def test_scale_weights_freeze_and_weight_bands():
 @pytest.fixture(params=["frame by frame", "batched"])
 def sweep_path(request, monkeypatch):
     """Run a test on both sweep paths (large sweeps loop, small ones batch)."""
-    monkeypatch.setattr(sl._line, "BATCH_ELEMENTS", 0 if request.param == "frame by frame" else 10**9)
+    monkeypatch.setattr(sl.lens._line, "BATCH_ELEMENTS", 0 if request.param == "frame by frame" else 10**9)
     return request.param
 
 
@@ -312,7 +311,7 @@ def test_sweep_equals_reference_synthesis_of_every_frame(component, downsample, 
 
 
 def test_long_equally_spaced_sweep_does_not_drift(monkeypatch):
-    monkeypatch.setattr(sl._line, "BATCH_ELEMENTS", 0)  # the recurrence
+    monkeypatch.setattr(sl.lens._line, "BATCH_ELEMENTS", 0)  # the recurrence
     x = _images(batch=1, channels=1, size=32)
     lens = SteerableLens(_net(1, size=32), component="joint")
     g = lens.gradient(x, 0)
@@ -383,7 +382,7 @@ def test_morph_frames_probabilities_and_alphas():
     model = _net(3)
     x = _images(batch=2, channels=3)
     lens = SteerableLens(model, height=2)
-    m = lens.morph(x, torch.tensor([1, 3]), n_frames=5, amplification=0.5)
+    m = lens.morph(x, torch.tensor([1, 3]), n_frames=5, alpha=0.5)
     assert isinstance(m, MorphResult)
     assert m.frames.shape == (2, 5, 3, 16, 16) and m.probs.shape == (2, 5, 4)
     assert torch.allclose(m.alphas, torch.tensor([0.0, 0.5, 1.0, 1.5, 2.0]))
@@ -409,8 +408,9 @@ def test_edit_stops_at_the_budget(regime, domain):
     e = lens.edit(x, torch.tensor([1, 2]), budget, regime=regime, max_steps=40)
     assert isinstance(e, EditResult) and e.regime == regime
     assert e.attained.all()
-    assert ((e.distance - budget).abs() <= 0.01 * budget).all()
-    assert torch.allclose(e.distance, (e.images - x).flatten(1).norm(dim=1))
+    # the documented contract: ‖x − x⁰‖₂ ∈ [budget, budget·(1 + rtol)], rtol = 1e-4
+    assert (e.distance >= budget).all() and (e.distance <= budget * (1 + 1e-4)).all()
+    assert torch.equal(e.distance, (e.images - x).flatten(1).norm(dim=1))
     assert e.images.min() >= 0 and e.images.max() <= 1
     assert e.path.shape[:2] == e.path_distance.shape and torch.equal(e.path[:, -1], e.images)
     assert (e.path_distance[:, :-1] <= budget[:, None] * 1.0001).all()
@@ -480,7 +480,7 @@ def test_training_model_is_switched_to_eval_with_one_warning_and_restored():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         second = lens.extrapolate(x, 1, [0.0, 1.0])  # warned once per lens
-        m = lens.morph(x, 1, amplification=1.0, n_frames=2)
+        m = lens.morph(x, 1, alpha=1.0, n_frames=2)
     assert torch.equal(first, second)  # eval mode: no dropout, running statistics
     model.eval()
     assert torch.equal(SteerableLens(model, height=2).extrapolate(x, 1, [0.0, 1.0]), first)
@@ -520,7 +520,7 @@ def test_other_objectives_drive_toward_the_target(objective):
     model = _net()
     x = _images(batch=1)
     lens = SteerableLens(model, objective=objective, height=2)
-    m = lens.morph(x, 2, amplification=0.3, n_frames=3)
+    m = lens.morph(x, 2, alpha=0.3, n_frames=3)
     assert m.target_probs[0, 1] > m.target_probs[0, 0]
     g = lens.gradient(x, 2)
     logits = model(x)
@@ -572,8 +572,8 @@ def _centroid_x(image, background=0.1):
 def test_known_answer_phase_moves_the_blob_pixels_fade_in_another():
     model = _BlobSide().eval()
     x = (0.1 + 0.8 * _blob(10, 2.0))[None, None]
-    phase = SteerableLens(model, domain="csp", component="phase").morph(x, 1, n_frames=12, amplification=0.5)
-    pixel = SteerableLens(model, domain="pixel").morph(x, 1, n_frames=12, amplification=0.5)
+    phase = SteerableLens(model, domain="csp", component="phase").morph(x, 1, n_frames=12, alpha=0.5)
+    pixel = SteerableLens(model, domain="pixel").morph(x, 1, n_frames=12, alpha=0.5)
     # CSP phase: one blob in every frame, and it travels toward the target side
     assert all(len(_peaks(f)) == 1 for f in phase.frames[0])
     travel = max(_centroid_x(f) for f in phase.frames[0]) - _centroid_x(x[0])
@@ -631,7 +631,7 @@ def test_bad_images_raise(domain):
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
         lens.extrapolate(torch.rand(1, 1, 16, 16) * 2, 0, [0.0])
     with pytest.raises(ValueError, match="NaN or infinite"):
-        lens.morph(torch.full((1, 1, 16, 16), float("nan")), 0, amplification=1.0)
+        lens.morph(torch.full((1, 1, 16, 16), float("nan")), 0, alpha=1.0)
     with pytest.raises(TypeError, match="floating-point dtype"):
         lens.edit(torch.ones(1, 1, 16, 16, dtype=torch.int64), 0, 1.0)
     if domain != "pixel":
@@ -689,10 +689,10 @@ def test_bad_call_arguments_raise():
         lens.apply(g, torch.ones(3))
     with pytest.raises(ValueError, match="must be finite"):
         lens.apply(g, float("inf"))
-    with pytest.raises(TypeError, match="`amplification` must be a number"):
-        lens.morph(x, 0, amplification="big")
+    with pytest.raises(TypeError, match="`alpha` must be a number"):
+        lens.morph(x, 0, alpha="big")
     with pytest.raises(ValueError, match="`n_frames` must be ≥ 2"):
-        lens.morph(x, 0, amplification=1.0, n_frames=1)
+        lens.morph(x, 0, alpha=1.0, n_frames=1)
     with pytest.raises(ValueError, match="`budget` must be finite and > 0"):
         lens.edit(x, 0, budget=0.0)
     with pytest.raises(ValueError, match="`budget` must be finite and > 0"):
@@ -718,5 +718,6 @@ def test_bad_call_arguments_raise():
 
 def test_public_names():
     assert sl.SteerableLens is SteerableLens and sl.MorphResult is MorphResult and sl.EditResult is EditResult
+    assert sl.Gradient is Gradient and "Gradient" in sl.__all__
     assert set(sl.lens.__all__) == {"SteerableLens", "Gradient", "MorphResult", "EditResult"}
     assert isinstance(SteerableLens(_net(), height=2).gradient(_images(), 0), Gradient)

@@ -134,9 +134,9 @@ def test_render_matches_function_and_frame_selection(clip, phase_magnifier):
     full = phase_magnifier.render(5.0)
     once = magnify.phase_based(clip.video, 5.0, LOW, HIGH, FS)
     assert torch.allclose(full, once, atol=1e-6)
-    assert torch.allclose(phase_magnifier.render(5.0, frames=[3, 7]), full[[3, 7]], atol=1e-6)
-    assert torch.allclose(phase_magnifier.render(5.0, frames=slice(0, 4)), full[:4], atol=1e-6)
-    assert tuple(phase_magnifier.render(5.0, frames=2).shape) == (1, 1, 64, 64)
+    assert torch.allclose(phase_magnifier.render(5.0, frame_index=[3, 7]), full[[3, 7]], atol=1e-6)
+    assert torch.allclose(phase_magnifier.render(5.0, frame_index=slice(0, 4)), full[:4], atol=1e-6)
+    assert tuple(phase_magnifier.render(5.0, frame_index=2).shape) == (1, 1, 64, 64)
 
 
 def test_cached_phases_have_band_shapes(phase_magnifier):
@@ -313,10 +313,10 @@ def test_phase_based_specific_errors():
     with pytest.raises(ValueError, match="sigma"):
         magnify.PhaseMagnifier(GOOD, 1.0, 2.0, 8.0, sigma=-1.0)
     mag = magnify.PhaseMagnifier(GOOD, 1.0, 2.0, 8.0, height=2)
-    with pytest.raises(ValueError, match="frames"):
-        mag.render(2.0, frames=[8])
-    with pytest.raises(TypeError, match="frames"):
-        mag.render(2.0, frames=[0.5])
+    with pytest.raises(ValueError, match="frame_index"):
+        mag.render(2.0, frame_index=[8])
+    with pytest.raises(TypeError, match="frame_index"):
+        mag.render(2.0, frame_index=[0.5])
     with pytest.raises(ValueError, match="phase_limit"):
         mag.render(2.0, attenuate=True, phase_limit=0.0)
     # butterworth needs no DFT bin in the band

@@ -50,8 +50,10 @@ from steerlens.models import zoo as zoo_module
         (SmallMLP(784, 10, hidden=(32, 16)), (1, 28, 28)),
     ],
 )
-def test_architectures_give_logits(model, shape):
-    out = model(torch.rand(4, *shape))
+def test_architectures_give_logits(model, shape, device):
+    out = model.to(device)(torch.rand(4, *shape, device=device))
+    assert out.device.type == device.type
+    model.cpu()
     assert out.shape == (4, model.config["num_classes"])
     assert torch.isfinite(out).all()
     rebuilt = build_model(type(model).__name__, **model.config)
@@ -351,3 +353,20 @@ def test_robust_resnet50_reads_the_robustness_library_format(tmp_path):
         robust_resnet50(path)
     model = robust_resnet50(path, trusted=True)
     assert torch.allclose(model(x), source(ImageNetNormalize()(x)), atol=1e-4)
+
+
+def test_eval_mode_restores_every_submodule_own_mode():
+    from steerlens.models import eval_mode
+
+    m = torch.nn.Sequential(torch.nn.Dropout(), torch.nn.Sequential(torch.nn.BatchNorm1d(3)))
+    m.train()
+    m[1].eval()  # a frozen block inside a training model
+    before = [mod.training for mod in m.modules()]
+    with eval_mode(m) as same:
+        assert same is m and not any(mod.training for mod in m.modules())
+    assert [mod.training for mod in m.modules()] == before
+    with pytest.raises(RuntimeError, match="boom"), eval_mode(m):
+        raise RuntimeError("boom")
+    assert [mod.training for mod in m.modules()] == before  # restored on error too
+    with eval_mode(len) as f:  # a plain callable passes through
+        assert f is len

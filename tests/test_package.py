@@ -58,6 +58,6 @@ def test_wheel_contains_package_data(tmp_path):
     (wheel,) = tmp_path.glob("steerlens-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "steerlens/__init__.py" in names
-    assert "steerlens/transforms.py" in names
+    assert "steerlens/transforms/__init__.py" in names and "steerlens/lens/__init__.py" in names
     for rel in _package_data_files():
         assert f"steerlens/{rel}" in names, f"{rel} is missing from the wheel: add it to package-data"

@@ -56,8 +56,26 @@ def test_to_image_shapes_and_clipping():
     assert out.min() == 0 and out.max() == 1
     with pytest.raises(ValueError, match="C×H×W"):
         plot.to_image(torch.rand(2, 5, 7))
-    with pytest.raises(TypeError, match="torch.Tensor"):
-        plot.to_image(np.zeros((5, 7)))
+    with pytest.raises(TypeError, match="`image` must be a torch.Tensor or numpy array"):
+        plot.to_image([[0.0, 1.0]])
+    assert plot.to_image(np.full((5, 7, 3), 0.25)).shape == (5, 7, 3)  # H×W×C arrays pass
+
+
+def test_to_image_takes_tensors_from_the_suite_device(device):
+    x = torch.rand(3, 4, 5, device=device)
+    np.testing.assert_allclose(plot.to_image(x), x.permute(1, 2, 0).cpu().numpy())
+
+
+def test_to_image_reads_uint8_and_rejects_nan():
+    x = torch.tensor([[[0, 51, 255]]], dtype=torch.uint8)
+    np.testing.assert_allclose(plot.to_image(x), [[0.0, 0.2, 1.0]], atol=1e-6)  # not all ones
+    np.testing.assert_allclose(plot.to_image(x.numpy()[0]), [[0.0, 0.2, 1.0]], atol=1e-6)
+    with pytest.raises(ValueError, match="`image` contains NaN"):
+        plot.to_image(torch.tensor([[0.5, float("nan")]]))
+    with pytest.raises(ValueError, match="`image` is empty"):
+        plot.to_image(torch.zeros(3, 0, 4))
+    with pytest.raises(TypeError, match="`image` holds integers"):
+        plot.to_image(torch.tensor([[0, 1]]))
 
 
 def test_morph_strip_layout_and_labels():
@@ -162,7 +180,7 @@ def test_camera_morph_in_a_few_lines(tmp_path):
     x = torch.tensor(transform.resize(data.camera(), (64, 64), anti_aliasing=True), dtype=torch.float32)[None, None]
     model, target = _small_cnn(), 3
     lens = sl.SteerableLens(model, domain="csp", component="phase")
-    morph = lens.morph(x, target, n_frames=12, amplification=0.5)
+    morph = lens.morph(x, target, n_frames=12, alpha=0.5)
     fig = morph.show()
     html = morph.animate()
     gif = morph.save_gif(tmp_path / "m.gif")
@@ -178,7 +196,7 @@ def test_camera_morph_in_a_few_lines(tmp_path):
 
 def test_morph_result_plots_one_image_of_a_batch(tmp_path):
     x = torch.rand(2, 1, 32, 32)
-    morph = sl.SteerableLens(_small_cnn(), height=2).morph(x, torch.tensor([1, 2]), n_frames=3, amplification=1.0)
+    morph = sl.SteerableLens(_small_cnn(), height=2).morph(x, torch.tensor([1, 2]), n_frames=3, alpha=1.0)
     assert len(morph.show().axes) == 6
     assert len(morph.show(image=1, class_names=[str(i) for i in range(10)]).axes) == 3
     one = morph.animate(image=1, class_names=[f"c{i}" for i in range(10)])

@@ -135,10 +135,10 @@ def test_sinusoidal_displacement_values_and_direction():
         signals.sinusoidal_displacement(8, 0.1, frequency=8.0, fs=16.0)
 
 
-def test_translate_integer_is_roll_and_fractions_compose():
-    x = torch.rand(2, 3, 12, 10, dtype=torch.float64)
+def test_translate_integer_is_roll_and_fractions_compose(device):
+    x = torch.rand(2, 3, 12, 10, dtype=torch.float64, device=device)
     assert torch.allclose(signals.translate(x, (3, -4)), torch.roll(x, (3, -4), dims=(-2, -1)), atol=1e-12)
-    band_limited = signals.gabor_patch((32, 32), 8.0, sigma=4.0, dtype=torch.float64)
+    band_limited = signals.gabor_patch((32, 32), 8.0, sigma=4.0, dtype=torch.float64).to(device)
     twice = signals.translate(signals.translate(band_limited, (0.3, 0.45)), (0.2, 0.05))
     once = signals.translate(band_limited, (0.5, 0.5))
     assert torch.allclose(twice, once, atol=1e-10)
@@ -155,10 +155,10 @@ def test_translate_matches_analytic_periodic_grating():
 
 
 @pytest.mark.parametrize("size", [(16, 16), (12, 10), (9, 7)])
-def test_warp_constant_field_equals_translate(size):
-    x = torch.rand(2, *size, dtype=torch.float64)
+def test_warp_constant_field_equals_translate(size, device):
+    x = torch.rand(2, *size, dtype=torch.float64, device=device)
     for shift in [(0.3, -0.45), (2.6, -3.4)]:
-        field = torch.tensor(shift, dtype=torch.float64)[:, None, None].expand(2, *size)
+        field = torch.tensor(shift, dtype=torch.float64, device=device)[:, None, None].expand(2, *size)
         assert torch.allclose(signals.warp(x, field), signals.translate(x, shift), atol=1e-9)
 
 
@@ -269,10 +269,12 @@ def test_warped_image_field_argument():
 # ---------------------------------------------------------------------------
 
 
-def test_measure_shift_exact_for_translations_of_a_natural_image():
+def test_measure_shift_exact_for_translations_of_a_natural_image(device):
     img = signals.natural_image("camera", (64, 64))
     shifts = torch.tensor([[0.0, 0.0], [0.3, -0.2], [2.7, 5.4], [-10.25, 3.5], [0.05, 0.01]])
-    est = signals.measure_shift(signals.translate(img, shifts), img)
+    on_device = signals.measure_shift(signals.translate(img.to(device), shifts), img.to(device))
+    assert on_device.device.type == device.type
+    est = on_device.cpu()
     assert tuple(est.shape) == (5, 2)
     assert torch.allclose(est, shifts, atol=2e-3)
     single = signals.measure_shift(signals.translate(img, (0.4, 0.1))[0], img[0])

@@ -87,11 +87,15 @@ def test_bands_plus_residuals_is_synthesis_and_residual_image_of_a_constant():
     assert torch.allclose(none_but_first, csp.synthesize_bands([c.bands[0].real, *[torch.zeros_like(b.real) for b in c.bands[1:]]]), atol=1e-6)
 
 
-def test_float64_reconstruction_is_tighter():
+@pytest.mark.parametrize("options", [{}, {"downsample": True}, {"tight_frame": True}, {"twidth": 2}])
+def test_float64_reconstruction_is_exact_to_round_off(options):
+    # the masks are closed-form float64 (plenoptic's tabulated ones stop at ~6e-6)
     x = _images(batch=1, channels=1, dtype=torch.float64)
-    csp = CSP((32, 32))
-    err = (csp.synthesize(csp.analyze(x)) - x).abs().max()
-    assert err < 2e-5 and csp.synthesize(csp.analyze(x)).dtype == torch.float64
+    csp = CSP((32, 32), **options)
+    y = csp.synthesize(csp.analyze(x))
+    assert y.dtype == torch.float64 and (y - x).abs().max() < 1e-12
+    x32 = x.float()
+    assert (csp.synthesize(csp.analyze(x32)) - x32).abs().max() < 2e-6
 
 
 @pytest.mark.parametrize("twidth", [1, 2, 3])
@@ -238,16 +242,24 @@ def test_band_frequencies_are_one_octave_apart_and_follow_orientation():
 # ---------------------------------------------------------------------------
 
 
-def test_pyramid_cache_reuses_one_object_per_key():
-    a = CSP((32, 32), height=2).pyramid()
-    b = CSP((32, 32), height=2, color="luminance").pyramid()
-    assert a is b
-    assert CSP((32, 32), height=3).pyramid() is not a
-    assert CSP((32, 32), height=2).pyramid(dtype=torch.float64) is not a
-    csp = CSP((32, 32), height=2)
-    assert csp._filters("cpu", torch.float32) is csp._filters("cpu", torch.float32)
+def test_mask_cache_is_bounded_and_shared_per_configuration():
+    from steerlens.transforms import _masks
+
     tf.clear_pyramid_cache()
-    assert CSP((32, 32), height=2).pyramid() is not a
+    CSP((32, 32), height=2)
+    CSP((32, 32), height=2, color="luminance")  # colour does not change the masks
+    assert _masks.pyramid_masks.cache_info().currsize == 1
+    for n in range(_masks.CACHE_SIZE + 3):
+        CSP((16 + 2 * n, 16), height=1)
+    assert _masks.pyramid_masks.cache_info().currsize == _masks.CACHE_SIZE
+    tf.clear_pyramid_cache()
+    assert _masks.pyramid_masks.cache_info().currsize == 0
+
+
+def test_pyramid_accessor_is_deprecated():
+    with pytest.warns(DeprecationWarning, match="csp.buffers"):
+        pyr = CSP((32, 32), height=2).pyramid()
+    assert type(pyr).__name__ == "SteerablePyramidFreq"
 
 
 # ---------------------------------------------------------------------------

@@ -235,8 +235,10 @@ def test_explorer_rejects_bad_input(model, grey_images):
         widgets.Explorer("no_such_model")
     with pytest.raises(ValueError, match=r"`images` must hold values in \[0, 1\]"):
         widgets.Explorer(model, grey_images * 4)
-    with pytest.raises(ValueError, match="`target` must be a class index"):
+    with pytest.raises(ValueError, match="`target` holds class 4, outside the model's 4 classes"):
         widgets.Explorer(model, grey_images, target=4)
+    with pytest.raises(TypeError, match="`target` must hold integer class indices"):
+        widgets.Explorer(model, grey_images, target=1.0)  # never truncated
     with pytest.raises(ValueError, match="not a class name"):
         widgets.Explorer(model, grey_images, target="cat")
     with pytest.raises(ValueError, match="`domain` must be one of"):
@@ -375,13 +377,13 @@ def test_magnifier_renders_one_frame_per_move_without_reanalysis(clip, monkeypat
         monkeypatch.setattr(CSP, name, counted)
     s = m.set_alpha(12.0)
     assert calls == {"analyze": 0, "synthesize": 1}
-    torch.testing.assert_close(s.phase_based, phase.render(12.0, frames=s.frame)[0])
+    torch.testing.assert_close(s.phase_based, phase.render(12.0, frame_index=s.frame)[0])
     assert torch.equal(m.set_alpha(0.0).phase_based, video[s.frame])
     s = m.set_frame(3)
     assert s.frame == 3 and torch.equal(s.original, video[3])
     att = m.set_alpha(40.0)
     clipped = m.set_attenuate(True)
-    torch.testing.assert_close(clipped.phase_based, phase.render(40.0, frames=3, attenuate=True)[0])
+    torch.testing.assert_close(clipped.phase_based, phase.render(40.0, frame_index=3, attenuate=True)[0])
     assert float((att.phase_based - clipped.phase_based).abs().max()) > 1e-4
 
 
@@ -486,3 +488,28 @@ def test_png_bytes_round_trip_and_enlargement():
         widgets.png_bytes(torch.rand(2, 5, 7))
     with pytest.raises(TypeError, match="torch.Tensor or numpy array"):
         widgets.png_bytes([[0.0]])
+
+
+def test_png_bytes_rejects_empty_and_nan_images_and_reads_uint8(device):
+    assert widgets.png_bytes(torch.rand(3, 4, 4, device=device))[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="`image` is empty"):
+        widgets.png_bytes(torch.zeros(1, 0, 5))
+    with pytest.raises(ValueError, match="`image` is empty"):
+        widgets.png_bytes(np.zeros((0, 0, 3), dtype=np.uint8))
+    with pytest.raises(ValueError, match="`image` contains NaN"):
+        widgets.png_bytes(torch.full((1, 4, 4), float("nan")))
+    with pytest.raises(ValueError, match="`min_size` must be ≥ 0"):
+        widgets.png_bytes(torch.rand(1, 4, 4), min_size=-1)
+    pixels = torch.tensor([[[0, 128, 255]]], dtype=torch.uint8)
+    with Image.open(io.BytesIO(widgets.png_bytes(pixels))) as im:
+        assert np.asarray(im.convert("L"))[0].tolist() == [0, 128, 255]
+
+
+def test_explorer_readout_restores_submodule_modes(model, grey_images):
+    model.train()
+    with pytest.warns(UserWarning, match="training mode"):
+        ex = widgets.Explorer(model, grey_images, target=0)
+    a = ex.set_alpha(1.0).probs.clone()
+    b = ex.set_alpha(1.0).probs
+    assert torch.equal(a, b) and model.training
+    model.eval()

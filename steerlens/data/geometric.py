@@ -30,9 +30,10 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.utils.data import Dataset
 
-from .._checks import check_choice, check_even_size, check_images, check_int, check_positive
+from .._checks import check_choice, check_images, check_int
+from ..resample import measure_shift, shift_each
+from ._base import LabeledImages, check_offset_task
 from .natural import _check_name, _load, natural_image_names
 
 __all__ = ["NaturalShifts", "estimate_shift", "SHIFT_CLASS_NAMES", "NATURAL_SHIFT_SOURCES"]
@@ -68,17 +69,11 @@ def _source(name: str, short_side: int) -> Tensor:
 
 
 def _fourier_shift(x: Tensor, dy: Tensor, dx: Tensor) -> Tensor:
-    """Translate ``B×C×H×W`` images by ``(dy, dx)`` pixels (circularly, exactly for band-limited content)."""
-    h, w = x.shape[-2:]
-    wy = 2 * math.pi * torch.fft.fftfreq(h, dtype=x.dtype)
-    wx = 2 * math.pi * torch.fft.rfftfreq(w, dtype=x.dtype)
-    ramp_y = torch.polar(torch.ones(1, dtype=x.dtype), -wy[None, :] * dy[:, None])  # B×H
-    ramp_x = torch.polar(torch.ones(1, dtype=x.dtype), -wx[None, :] * dx[:, None])  # B×W'
-    spec = torch.fft.rfft2(x) * (ramp_y[:, :, None] * ramp_x[:, None, :])[:, None]
-    return torch.fft.irfft2(spec, s=(h, w))
+    """Translate image ``i`` of ``B×C×H×W`` by ``(dy[i], dx[i])`` (:func:`steerlens.resample.translate`)."""
+    return shift_each(x, torch.stack([dy, dx], dim=1))
 
 
-class NaturalShifts(Dataset):
+class NaturalShifts(LabeledImages):
     """A photo patch left or right of the window's centre: two classes, a known offset per image.
 
     Indexing returns ``(image, label, offset)``: the ``3×size×size`` colour
@@ -119,6 +114,14 @@ class NaturalShifts(Dataset):
         ``y_offset``, ``radius``, ``contrast``, ``background`` (``n×3``),
         ``noise_std``).
 
+    Raises
+    ------
+    TypeError
+        If ``n``, ``seed`` or ``size`` is not an int, or an offset is not a number.
+    ValueError
+        If ``n`` or ``size`` is odd or too small, the offsets are negative, not
+        finite, not increasing or too large for ``size``, ``split`` or ``sources`` is unknown.
+
     Examples
     --------
     >>> ds = NaturalShifts("test", n=4)
@@ -144,35 +147,19 @@ class NaturalShifts(Dataset):
         source_size: int = 160,
     ):
         check_choice(split, "split", ("train", "test"))
-        check_int(n, "n", minimum=2)
-        if n % 2:
-            raise ValueError(f"`n` must be even so that both classes get n/2 images, got {n}.")
         seed = _SPLIT_SEED[split] if seed is None else check_int(seed, "seed", minimum=0)
-        check_int(size, "size", minimum=32)
-        check_even_size((size, size), "size")
-        min_offset = check_positive(min_offset, "min_offset", allow_zero=True)
-        max_offset = check_positive(max_offset, "max_offset")
-        if min_offset >= max_offset:
-            raise ValueError(
-                f"`min_offset` ({min_offset}) must be smaller than `max_offset` ({max_offset})."
-            )
-        if max_offset > size / 8:
-            raise ValueError(
-                f"`max_offset` ({max_offset}) must be at most size/8 = {size / 8}; use a larger `size`."
-            )
+        min_offset, max_offset = check_offset_task(n, size, 32, min_offset, max_offset, 8)
         sources = NATURAL_SHIFT_SOURCES[split] if sources is None else tuple(sources)
         if not sources:
             raise ValueError(f"`sources` must name at least one of {natural_image_names()}.")
         for name in sources:
-            _check_name(name)
+            _check_name(name, "sources")
         check_int(source_size, "source_size", minimum=size + 2 * _PAD)
 
         self.split, self.seed, self.size = split, seed, size
         self.sources = sources
         self.source_size = source_size
-        self.class_names = SHIFT_CLASS_NAMES
         self._crop = size + 2 * _PAD
-        self._images: Tensor | None = None
 
         gen = torch.Generator().manual_seed(seed)
 
@@ -201,44 +188,13 @@ class NaturalShifts(Dataset):
             "background": (uniform(_GREY)[:, None] + uniform(_TINT, n, 3)).clamp(0, 1),
             "noise_std": uniform(_NOISE),
         }
-        self.labels = labels
-        self.offsets = self.params["offset"]
+        super().__init__(
+            None, labels, SHIFT_CLASS_NAMES, offsets=self.params["offset"], image_shape=(3, size, size)
+        )
         self._noise_seed = int(torch.randint(2**62, (1,), generator=gen))
 
-    def __len__(self) -> int:
-        return self.labels.shape[0]
-
-    @property
-    def num_classes(self) -> int:
-        """Number of classes (2)."""
-        return len(self.class_names)
-
-    @property
-    def image_shape(self) -> tuple[int, int, int]:
-        """``(3, size, size)``."""
-        return (3, self.size, self.size)
-
-    def class_counts(self) -> Tensor:
-        """How many images each class holds."""
-        return torch.bincount(self.labels, minlength=self.num_classes)
-
-    def __getitem__(self, index: int) -> tuple[Tensor, Tensor, Tensor]:
-        if self._images is not None:
-            image = self._images[index]
-        else:
-            image = self.render(index, noise=True)[0]
-        return image, self.labels[index], self.offsets[index]
-
-    @property
-    def images(self) -> Tensor:
-        """All images, ``n×3×size×size`` (rendered once, then kept)."""
-        if self._images is None:
-            chunks = [
-                self.render(torch.arange(i, min(i + 256, len(self))), noise=True)
-                for i in range(0, len(self), 256)
-            ]
-            self._images = torch.cat(chunks)
-        return self._images
+    def _render(self, index: Tensor) -> Tensor:
+        return self.render(index, noise=True)
 
     def _noise(self, index: Tensor) -> Tensor:
         out = torch.empty(index.shape[0], 3, self.size, self.size)
@@ -315,10 +271,11 @@ def estimate_shift(
 ) -> Tensor:
     """Translation of each image relative to a reference, by cross-correlation.
 
-    Both are mean-removed per channel. The circular cross-correlation (summed
-    over channels) is maximised over integer shifts, then refined to
-    sub-pixel precision by Newton steps on its band-limited (Fourier)
-    interpolation, which recovers a pure Fourier translation exactly.
+    :func:`steerlens.resample.measure_shift` with the checks of this module
+    (images in ``[0, 1]``, one reference or one per image) and a bounded
+    search: the integer peak of the circular cross-correlation within
+    ``max_shift``, then ``iterations`` refinements of the cross-power
+    spectrum's phase fit, which recover a pure Fourier translation exactly.
 
     Parameters
     ----------
@@ -330,13 +287,22 @@ def estimate_shift(
         Only consider shifts up to this many pixels (default: a quarter of
         the smaller size).
     iterations
-        Newton refinement steps (0 gives the integer shift).
+        Phase-fit refinement steps (0 gives the integer shift).
 
     Returns
     -------
     Tensor
         ``B×2`` shifts ``(dy, dx)`` in pixels: ``x`` ≈ ``reference`` moved
         down by ``dy`` and right by ``dx``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``reference`` is not a floating-point tensor, or
+        ``max_shift``/``iterations`` is not an int.
+    ValueError
+        For images outside ``[0, 1]``, NaN/inf, mismatched shapes,
+        ``max_shift < 1`` or ``iterations < 0``.
 
     Examples
     --------
@@ -355,41 +321,4 @@ def estimate_shift(
     check_int(iterations, "iterations", minimum=0)
     h, w = x.shape[-2:]
     max_shift = min(h, w) // 4 if max_shift is None else check_int(max_shift, "max_shift", minimum=1)
-    a = x.detach().double()
-    r = reference.detach().double()
-    # cross-spectrum summed over channels; corr(s) = Σ_ω A·conj(R)·e^{iω·s} / (H·W)
-    cross = (torch.fft.rfft2(a - a.mean(dim=(-2, -1), keepdim=True))
-             * torch.fft.rfft2(r - r.mean(dim=(-2, -1), keepdim=True)).conj()).sum(dim=1)
-    corr = torch.fft.fftshift(torch.fft.irfft2(cross, s=(h, w)), dim=(-2, -1))
-    cy, cx = h // 2, w // 2
-    window = corr[:, cy - max_shift : cy + max_shift + 1, cx - max_shift : cx + max_shift + 1]
-    k = window.shape[-1]
-    flat = window.flatten(1).argmax(dim=1)
-    shift = torch.stack([flat // k - max_shift, flat % k - max_shift], dim=1).double()
-
-    # Newton steps on the Fourier interpolation of corr (rfft columns counted twice
-    # except DC and Nyquist, so the sums run over the full spectrum).
-    wy = 2 * math.pi * torch.fft.fftfreq(h, dtype=torch.float64)[:, None].expand(h, cross.shape[-1])
-    wx = 2 * math.pi * torch.fft.rfftfreq(w, dtype=torch.float64)[None, :].expand(h, cross.shape[-1])
-    weight = torch.full((cross.shape[-1],), 2.0, dtype=torch.float64)
-    weight[0] = 1.0
-    if w % 2 == 0:
-        weight[-1] = 1.0
-    weighted = cross * weight
-    for _ in range(iterations):
-        phase = torch.polar(
-            torch.ones_like(wy), wy * shift[:, :1, None] + wx * shift[:, 1:, None]
-        )  # B×H×W'
-        z = weighted * phase
-        grad = torch.stack([(-(z.imag) * wy).sum((-2, -1)), (-(z.imag) * wx).sum((-2, -1))], 1)
-        hyy = (-(z.real) * wy * wy).sum((-2, -1))
-        hxx = (-(z.real) * wx * wx).sum((-2, -1))
-        hxy = (-(z.real) * wy * wx).sum((-2, -1))
-        det = hyy * hxx - hxy**2
-        concave = (hyy < 0) & (det > 0)
-        safe_det = torch.where(concave, det, torch.ones_like(det))
-        step_y = -(hxx * grad[:, 0] - hxy * grad[:, 1]) / safe_det
-        step_x = -(-hxy * grad[:, 0] + hyy * grad[:, 1]) / safe_det
-        step = torch.stack([step_y, step_x], dim=1).clamp(-0.5, 0.5)
-        shift = shift + torch.where(concave[:, None], step, torch.zeros_like(step))
-    return shift.to(torch.float32)
+    return measure_shift(x.detach(), reference.detach(), iterations=iterations, max_shift=max_shift)

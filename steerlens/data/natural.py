@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._checks import check_even_size
+from .._checks import check_even_size, check_tensor
+from ..resample import luminance
 
 __all__ = ["natural_image", "natural_image_names", "to_grayscale"]
 
@@ -60,9 +61,6 @@ _NEEDS_DOWNLOAD = (
     "vortex",
 )
 
-_LUMA = (0.299, 0.587, 0.114)  # the Y row of YIQ, as in steerlens.transforms
-
-
 def natural_image_names(color: bool | None = None) -> list[str]:
     """Names accepted by :func:`natural_image`, all available offline.
 
@@ -83,34 +81,40 @@ def natural_image_names(color: bool | None = None) -> list[str]:
 def to_grayscale(x: Tensor) -> Tensor:
     """Luminance ``Y = 0.299 R + 0.587 G + 0.114 B`` of ``B×3×H×W`` images (``B×1×H×W``).
 
-    One-channel input is returned unchanged.
+    One-channel input is returned unchanged (the same as
+    :func:`steerlens.resample.luminance` on ``B×C×H×W``).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a floating-point tensor.
+    ValueError
+        If ``x`` is not ``B×1×H×W`` or ``B×3×H×W``.
 
     Examples
     --------
     >>> to_grayscale(torch.ones(1, 3, 4, 4)).shape
     torch.Size([1, 1, 4, 4])
     """
+    check_tensor(x, "x")
     if x.ndim != 4 or x.shape[1] not in (1, 3):
         raise ValueError(f"`x` must be B×1×H×W or B×3×H×W, got shape {tuple(x.shape)}.")
-    if x.shape[1] == 1:
-        return x
-    w = torch.tensor(_LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
-    return (x * w).sum(dim=1, keepdim=True)
+    return luminance(x)
 
 
-def _check_name(name) -> str:
+def _check_name(name, arg: str = "name") -> str:
     if not isinstance(name, str):
-        raise TypeError(f"`name` must be a string, got {type(name).__name__}.")
+        raise TypeError(f"`{arg}` must name an image (a string), got {type(name).__name__}.")
     if name in _IMAGES:
         return name
     valid = ", ".join(natural_image_names())
     if name in _NEEDS_DOWNLOAD:
         raise ValueError(
-            f"natural image {name!r} is not shipped inside scikit-image: it would need a download "
+            f"`{arg}`: natural image {name!r} is not shipped inside scikit-image: it would need a download "
             f"(scikit-image fetches it from the internet on first use), which steerlens never "
             f"does. Use one of the offline images: {valid}."
         )
-    raise ValueError(f"unknown natural image {name!r}; valid names: {valid}.")
+    raise ValueError(f"`{arg}`: unknown natural image {name!r}; valid names: {valid}.")
 
 
 @lru_cache(maxsize=8)
@@ -170,6 +174,8 @@ def natural_image(
 
     Raises
     ------
+    TypeError
+        If ``name`` is not a string or ``size`` is not an int, a pair or ``None``.
     ValueError
         For an unknown name, an image that would need a download, or an odd
         or too small size.
@@ -184,16 +190,28 @@ def natural_image(
     torch.Size([1, 1, 254, 266])
     """
     name = _check_name(name)
-    x = _load(name)
-    if gray:
-        x = to_grayscale(x)
     if size is None:
+        x = _load(name)
+        x = luminance(x) if gray else x
         h, w = x.shape[-2:]
         return x[..., : h - h % 2, : w - w % 2].clone()
     if isinstance(size, (bool, str)) or not isinstance(size, (int, Sequence)):
         raise TypeError(f"`size` must be an int, (H, W) or None, got {type(size).__name__}.")
     target = (size, size) if isinstance(size, int) else tuple(size)
-    th, tw = check_even_size(target, "size")
+    return resized(name, check_even_size(target, "size"), gray)
+
+
+def resized(name: str, shape: tuple[int, int], gray: bool) -> Tensor:
+    """The one loader behind both ``natural_image`` functions: ``1×C×H×W`` in ``[0, 1]``.
+
+    Crops the centred region with aspect ``H/W`` and resizes it (bilinear,
+    antialiased) to ``shape``; any positive size, even or odd.
+    """
+    name = _check_name(name)
+    x = _load(name)
+    if gray:
+        x = luminance(x)
+    th, tw = shape
     x = _centre_crop(x, th / tw)
     if tuple(x.shape[-2:]) != (th, tw):
         x = F.interpolate(x, size=(th, tw), mode="bilinear", antialias=True, align_corners=False)

@@ -24,11 +24,11 @@ import math
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from .._checks import check_choice, check_even_size, check_images, check_int, check_positive
-from ._base import LabeledImages
+from ..resample import gaussian_blur
+from ._base import LabeledImages, check_offset_task
 
 __all__ = ["ShiftedBlobs", "render_blobs", "estimate_offset", "BLOB_CLASS_NAMES"]
 
@@ -44,12 +44,38 @@ _NOISE = (0.0, 0.05)
 _MIN_PEAK = 1e-3  # estimate_offset: below this height above the background there is no pattern
 
 
-def _as_batch(value, n: int, name: str) -> Tensor:
-    t = torch.as_tensor(value, dtype=torch.float32)
+def _as_batch(value, n: int | None, name: str) -> Tensor:
+    """A number or a length-``n`` sequence/tensor → a finite float32 tensor ``n``.
+
+    ``n=None`` accepts any non-empty 1-D length (a number counts as length 1).
+    """
+    if isinstance(value, (str, bytes)) or value is None or isinstance(value, bool):
+        raise TypeError(
+            f"`{name}` must be a number or a length-{n or 'B'} tensor, got {type(value).__name__}."
+        )
+    if isinstance(value, Tensor):
+        value = value.detach().cpu()
+        if torch.is_complex(value) or value.dtype == torch.bool:
+            raise TypeError(f"`{name}` must hold real numbers, got dtype {value.dtype}.")
+    try:
+        t = torch.as_tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(
+            f"`{name}` must be a number or a length-{n or 'B'} tensor, got {type(value).__name__}."
+        ) from None
+    if n is None:
+        if t.ndim > 1:
+            raise ValueError(f"`{name}` must be a number or a 1-D tensor, got shape {tuple(t.shape)}.")
+        t = t.reshape(-1)
+        if t.numel() == 0:
+            raise ValueError(f"`{name}` is empty: pass at least one value (one image per value).")
+        n = t.shape[0]
     if t.ndim == 0:
         t = t.expand(n)
     if t.ndim != 1 or t.shape[0] not in (1, n):
         raise ValueError(f"`{name}` must be a number or a length-{n} tensor, got shape {tuple(t.shape)}.")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"`{name}` contains NaN or infinite values; pass finite numbers.")
     return t.expand(n)
 
 
@@ -89,6 +115,14 @@ def render_blobs(
         ``B×1×size×size``, not clipped (stay inside ``[0, 1]`` with
         sensible parameters).
 
+    Raises
+    ------
+    TypeError
+        If a parameter is not a number or a tensor of numbers, or ``size`` is not an int.
+    ValueError
+        If ``offset`` is empty, a parameter holds NaN/inf or has the wrong length,
+        ``sigma ≤ 0``, or ``size`` is odd or smaller than 8.
+
     Examples
     --------
     >>> x = render_blobs([-2.0, 2.0])
@@ -97,8 +131,9 @@ def render_blobs(
     >>> [round(v, 2) for v in estimate_offset(x).tolist()]
     [-2.0, 2.0]
     """
+    check_int(size, "size", minimum=8)
     size = check_even_size((size, size), "size")[0]
-    offset = torch.as_tensor(offset, dtype=torch.float32).reshape(-1)
+    offset = _as_batch(offset, None, "offset")
     n = offset.shape[0]
     y_offset, sigma, contrast, background, slope_x, slope_y = (
         _as_batch(v, n, name)
@@ -108,7 +143,7 @@ def render_blobs(
         )
     )
     if bool((sigma <= 0).any()):
-        raise ValueError("`sigma` must be > 0.")
+        raise ValueError(f"`sigma` (the blob width) must be > 0 pixels, got {float(sigma.min())}.")
     centre = (size - 1) / 2
     coords = torch.arange(size, dtype=torch.float32)
     u = (coords - centre) / centre  # normalised coordinates in [-1, 1]
@@ -163,6 +198,14 @@ class ShiftedBlobs(LabeledImages):
         ``contrast``, ``background``, ``slope_x``, ``slope_y``, ``noise_std``);
         ``render_blobs(**params)`` regenerates the noise-free images.
 
+    Raises
+    ------
+    TypeError
+        If ``n``, ``seed`` or ``size`` is not an int, or an offset is not a number.
+    ValueError
+        If ``n`` or ``size`` is odd or too small, the offsets are negative, not
+        finite, not increasing or too large for ``size``.
+
     Examples
     --------
     >>> ds = ShiftedBlobs(n=8, seed=0)
@@ -183,23 +226,8 @@ class ShiftedBlobs(LabeledImages):
         max_offset: float = 3.0,
         noise: bool = True,
     ):
-        check_int(n, "n", minimum=2)
-        if n % 2:
-            raise ValueError(f"`n` must be even so that both classes get n/2 images, got {n}.")
         check_int(seed, "seed", minimum=0)
-        check_int(size, "size", minimum=16)
-        check_even_size((size, size), "size")
-        min_offset = check_positive(min_offset, "min_offset", allow_zero=True)
-        max_offset = check_positive(max_offset, "max_offset")
-        if min_offset >= max_offset:
-            raise ValueError(
-                f"`min_offset` ({min_offset}) must be smaller than `max_offset` ({max_offset})."
-            )
-        if max_offset > size / 4:
-            raise ValueError(
-                f"`max_offset` ({max_offset}) must be at most size/4 = {size / 4} so the blob stays "
-                f"inside the image; use a larger `size`."
-            )
+        min_offset, max_offset = check_offset_task(n, size, 16, min_offset, max_offset, 4)
         gen = torch.Generator().manual_seed(seed)
 
         def uniform(lo_hi: tuple[float, float]) -> Tensor:
@@ -221,14 +249,10 @@ class ShiftedBlobs(LabeledImages):
         clean = render_blobs(size=size, **{k: v for k, v in params.items() if k != "noise_std"})
         noise_field = torch.randn(clean.shape, generator=gen)
         images = (clean + params["noise_std"][:, None, None, None] * noise_field).clamp(0, 1)
-        super().__init__(images, labels, BLOB_CLASS_NAMES)
+        super().__init__(images, labels, BLOB_CLASS_NAMES, offsets=params["offset"])
         self.params = params
-        self.offsets = params["offset"]
         self.seed = seed
         self.size = size
-
-    def __getitem__(self, index: int) -> tuple[Tensor, Tensor, Tensor]:
-        return self.images[index], self.labels[index], self.offsets[index]
 
     def render(self, index=None, offset=None) -> Tensor:
         """Noise-free images of this set, optionally with the blob moved.
@@ -263,16 +287,6 @@ class ShiftedBlobs(LabeledImages):
 
     def __repr__(self) -> str:
         return f"ShiftedBlobs(n={len(self)}, seed={self.seed}, size={self.size})"
-
-
-def _gaussian_smooth(x: Tensor, sigma: float) -> Tensor:
-    radius = max(1, int(math.ceil(3 * sigma)))
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
-    k = torch.exp(-(t**2) / (2 * sigma**2))
-    k = k / k.sum()
-    x = F.pad(x, (radius, radius, radius, radius), mode="replicate")
-    x = F.conv2d(x, k.view(1, 1, 1, -1))
-    return F.conv2d(x, k.view(1, 1, -1, 1))
 
 
 def _remove_border_plane(x: Tensor, border: int = 2) -> Tensor:
@@ -338,7 +352,7 @@ def estimate_offset(
     if min(x.shape[-2:]) < 8:
         raise ValueError(f"`x` must be at least 8×8, got {tuple(x.shape[-2:])}.")
     x = x.detach().float().mean(dim=1, keepdim=True)
-    r = _gaussian_smooth(_remove_border_plane(x), smooth)[:, 0]  # B×H×W
+    r = gaussian_blur(_remove_border_plane(x), smooth)[:, 0]  # B×H×W
     w = r.shape[-1]
     centre = (w - 1) / 2
     if method == "centroid":

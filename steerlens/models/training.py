@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from tqdm import tqdm
 
 from .._checks import check_images, check_int, check_positive
+from .._classifier import eval_context
 
 __all__ = [
     "train",
@@ -72,24 +73,39 @@ class TrainingHistory:
 
 
 @contextmanager
-def eval_mode(model: nn.Module):
-    """Temporarily switch ``model`` to eval mode (restores the previous mode).
+def eval_mode(model: nn.Module, *, warn: bool = False):
+    """Temporarily switch ``model`` (every submodule) to eval mode; restore each one's mode after.
+
+    Every submodule gets back its *own* ``training`` flag, so a model whose
+    parts were in different modes (a frozen backbone in eval mode under a head
+    in training mode) is left exactly as it was, even when the block raises.
+    A plain callable (not an ``nn.Module``) is passed through untouched.
+
+    Parameters
+    ----------
+    model
+        The model (or any callable).
+    warn
+        Warn when the model was in training mode.
+
+    Yields
+    ------
+    model
+        The same object, in eval mode inside the block.
 
     Examples
     --------
-    >>> m = torch.nn.Dropout().train()
-    >>> with eval_mode(m):
-    ...     m.training
-    False
-    >>> m.training
+    >>> m = torch.nn.Sequential(torch.nn.Dropout(), torch.nn.Dropout().eval()).train()
+    >>> m[1].eval() is m[1]
     True
+    >>> with eval_mode(m):
+    ...     m.training, m[0].training
+    (False, False)
+    >>> m.training, m[0].training, m[1].training
+    (True, True, False)
     """
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_context(model, warn):
         yield model
-    finally:
-        model.train(was_training)
 
 
 def _warmup_cosine(step: int, total: int) -> float:

@@ -1,6 +1,8 @@
-"""Matched-budget edits: stop exactly where ‖x − x⁰‖₂ reaches the budget.
+"""Matched-budget edits: stop exactly where ‖x − x₀‖₂ reaches the budget.
 
-Private helper of :meth:`steerlens.lens.SteerableLens.edit`. Three regimes
+Private helper of :meth:`steerlens.lens.SteerableLens.edit`, which passes in
+what the search needs — the gradient pass (a function of the coefficients) and
+the model's probabilities — so this module never imports the lens. Three regimes
 (METHOD §5):
 
 - ``fixed``: one gradient at the source; the edit is the straight line
@@ -19,16 +21,15 @@ a point at the budget.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+from ..transforms import Coefficients, Transform
 from ._results import EditResult, Gradient
-from .transforms import Coefficients, Transform
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .lens import SteerableLens
+#: ``gradient_at(coefficients, target, source, anchor) -> Gradient``: one gradient pass
+GradientAt = Callable[[Coefficients, Tensor, "Tensor | None", "Tensor | None"], Gradient]
 
 __all__: list[str] = []
 
@@ -67,15 +68,16 @@ def _select(coeffs: Coefficients, index: Tensor) -> Coefficients:
     return Coefficients([b[index] for b in coeffs.bands], {k: v[index] for k, v in coeffs.fixed.items()})
 
 
-def _result(lens: SteerableLens, x0, images, budget, attained, steps, target, path, regime) -> EditResult:
+def _result(probabilities, x0, images, budget, steps, target, path, regime, rtol) -> EditResult:
     path = torch.stack(path, dim=1)
+    distance = _distance(images, x0)
     return EditResult(
         images=images,
-        distance=_distance(images, x0),
+        distance=distance,
         budget=budget,
-        attained=attained,
+        attained=(distance >= budget) & (distance <= budget * (1 + rtol)),
         steps=steps,
-        probs=lens.probabilities(images),
+        probs=probabilities(images),
         target=target,
         path=path,
         path_distance=(path - x0[:, None]).flatten(2).norm(dim=2),
@@ -84,7 +86,8 @@ def _result(lens: SteerableLens, x0, images, budget, attained, steps, target, pa
 
 
 def matched_budget_edit(
-    lens: SteerableLens,
+    gradient_at: GradientAt,
+    probabilities: Callable[[Tensor], Tensor],
     transform: Transform,
     x0: Tensor,
     target: Tensor,
@@ -97,17 +100,31 @@ def matched_budget_edit(
     max_steps: int,
     rtol: float,
 ) -> EditResult:
+    """Edit ``x0`` toward ``target`` until ``‖x − x0‖₂`` reaches ``budget`` (per image).
+
+    ``gradient_at(coefficients, target, source, anchor)`` is the lens's gradient
+    pass at ``coefficients`` of ``transform`` (the model sees ``anchor``, or the
+    clipped synthesis when ``anchor`` is ``None``); ``probabilities(images)`` the
+    model's softmax. Both run in the caller's eval-mode context.
+    """
     if regime == "fixed":
-        return _fixed(lens, transform, x0, target, source, budget, phase_cap, max_steps, rtol)
+        return _fixed(gradient_at, probabilities, transform, x0, target, source, budget,
+                      phase_cap, max_steps, rtol)
     return _iterative(
-        lens, transform, x0, target, source, budget, regime, step_size, phase_cap, max_steps, rtol
+        gradient_at, probabilities, transform, x0, target, source, budget, regime, step_size,
+        phase_cap, max_steps, rtol,
     )
 
 
-def _fixed(lens, transform, x0, target, source, budget, phase_cap, max_doublings, rtol) -> EditResult:
+#: the fixed line stops doubling ``α`` once the distance grows by less than this factor
+_STALL = 1e-3
+
+
+def _fixed(gradient_at, probabilities, transform, x0, target, source, budget, phase_cap,
+           max_doublings, rtol) -> EditResult:
     with torch.no_grad():
         coeffs = transform.analyze(x0)
-    grad = lens._gradient_at(transform, coeffs, target, source, anchor=x0)
+    grad = gradient_at(coeffs, target, source, x0)
     line = grad.line()
 
     def frame_at(alpha: Tensor) -> Tensor:
@@ -118,22 +135,32 @@ def _fixed(lens, transform, x0, target, source, budget, phase_cap, max_doublings
     hi = torch.where(movable, budget / grad.first_order_norm.clamp_min(1e-30), 0.0)
     lo = torch.zeros_like(hi)
     d_hi = _distance(frame_at(hi), x0)
+    # the farthest point found so far, for images whose line never reaches the budget
+    best, d_best = hi.clone(), d_hi.clone()
+    searching = movable & (d_hi < budget)
     for _ in range(max_doublings):
-        grow = movable & (d_hi < budget)
-        if not bool(grow.any()):
+        if not bool(searching.any()):
             break
-        lo = torch.where(grow, hi, lo)
-        hi = torch.where(grow, 2 * hi, hi)
-        d_hi = torch.where(grow, _distance(frame_at(hi), x0), d_hi)
-    attained = d_hi >= budget
-    hi, d_hi = _bisect(frame_at, lo, hi, torch.where(attained, d_hi, budget), x0, budget, rtol)
+        new_hi = torch.where(searching, 2 * hi, hi)
+        d_new = torch.where(searching, _distance(frame_at(new_hi), x0), d_hi)
+        lo = torch.where(searching, hi, lo)
+        hi, d_prev, d_hi = new_hi, d_hi, d_new
+        better = searching & (d_hi > d_best)
+        best, d_best = torch.where(better, hi, best), torch.where(better, d_hi, d_best)
+        # a bounded line (phase only, or clipped) stops growing: give up on it
+        stalled = d_hi <= d_prev * (1 + _STALL)
+        searching = searching & (d_hi < budget) & ~stalled
+    crossed = d_hi >= budget
+    hi, d_hi = _bisect(frame_at, lo, hi, torch.where(crossed, d_hi, budget), x0, budget, rtol)
+    hi = torch.where(crossed, hi, best)
     path = [frame_at(hi * (k / _FIXED_PATH_POINTS)) for k in range(1, _FIXED_PATH_POINTS + 1)]
     steps = torch.ones_like(target)
-    return _result(lens, x0, path[-1], budget, attained, steps, target, path, "fixed")
+    return _result(probabilities, x0, path[-1], budget, steps, target, path, "fixed", rtol)
 
 
 def _iterative(
-    lens, transform, x0, target, source, budget, regime, step_size, phase_cap, max_steps, rtol
+    gradient_at, probabilities, transform, x0, target, source, budget, regime, step_size,
+    phase_cap, max_steps, rtol,
 ) -> EditResult:
     batch = x0.shape[0]
     with torch.no_grad():
@@ -146,7 +173,6 @@ def _iterative(
 
     images = x0.clone()
     active = torch.ones(batch, dtype=torch.bool, device=x0.device)
-    attained = torch.zeros_like(active)
     steps = torch.zeros(batch, dtype=torch.long, device=x0.device)
     path: list[Tensor] = []
     for _ in range(max_steps):
@@ -165,7 +191,7 @@ def _iterative(
             else:
                 coeffs = Coefficients([b + a[index] for b, a in zip(coeffs.bands, acc_shift, strict=True)], coeffs.fixed)
         src = source[index] if source is not None else None
-        grad = lens._gradient_at(transform, coeffs, target[index], src, anchor=None)
+        grad = gradient_at(coeffs, target[index], src, None)
         if step_size is None:
             size = (budget[index] / 10) / grad.first_order_norm.clamp_min(1e-30)
             size = torch.where(grad.first_order_norm > 0, size, 0.0)
@@ -194,10 +220,9 @@ def _iterative(
             _accumulate(grad, t * size, phase_cap, index, acc_phase, acc_amp, acc_shift, n)
         images[index] = candidate
         steps[index] += 1
-        attained[index] = crossed
         active[index[crossed | stalled]] = False
         path.append(images.clone())
-    return _result(lens, x0, images, budget, attained, steps, target, path, regime)
+    return _result(probabilities, x0, images, budget, steps, target, path, regime, rtol)
 
 
 def _accumulate(grad: Gradient, alpha: Tensor, phase_cap, index, acc_phase, acc_amp, acc_shift, n):

@@ -32,9 +32,35 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor
 
-from .transforms import CSP, Coefficients, Transform
+from ..transforms import CSP, Coefficients, Transform
 
 __all__: list[str] = []
+
+#: A log-amplitude change ``αv`` is clamped to ``±LOG_AMPLITUDE_LIMIT`` (a factor
+#: ``e^30 ≈ 1e13``, far past where every frame has saturated to 0 or 1), so ``exp``
+#: never overflows and frames stay finite at any ``α``.
+LOG_AMPLITUDE_LIMIT = 30.0
+#: A phase change ``αu`` is clamped to ``±PHASE_LIMIT`` radians (beyond float32's
+#: resolution of an angle anyway), so ``cos``/``sin`` never see an infinity.
+PHASE_LIMIT = 1e6
+#: A pixel change ``α·s`` is clamped to ``±PIXEL_LIMIT`` (the image saturates long before).
+PIXEL_LIMIT = 1e6
+
+
+def _gain(v: Tensor, alpha) -> Tensor:
+    """``exp(αv)`` with the exponent clamped (finite at any ``α``)."""
+    return torch.exp((v * alpha).clamp(-LOG_AMPLITUDE_LIMIT, LOG_AMPLITUDE_LIMIT))
+
+
+def _turn(u: Tensor, alpha, phase_cap: float | None = None) -> Tensor:
+    """``αu``, clamped to ``±phase_cap`` (or to ``±PHASE_LIMIT``)."""
+    limit = PHASE_LIMIT if phase_cap is None else min(phase_cap, PHASE_LIMIT)
+    return (u * alpha).nan_to_num(posinf=limit, neginf=-limit).clamp(-limit, limit)
+
+
+def _shift(d: Tensor, alpha) -> Tensor:
+    return (d * alpha).nan_to_num(posinf=PIXEL_LIMIT, neginf=-PIXEL_LIMIT).clamp(-PIXEL_LIMIT, PIXEL_LIMIT)
+
 
 #: Sweeps with at most this many band coefficients (frames × coefficients per
 #: frame) are synthesised in one batch; larger ones frame by frame.
@@ -53,7 +79,7 @@ def _is_zero(alpha: Tensor | float) -> bool:
 
 
 class LineSynthesis:
-    """Frames along ``c⁰·exp(α(v + iu))`` (polar domains) or ``x⁰ + α·s`` (pixels).
+    """Frames along ``c⁰·exp(α(v + iu))`` (polar domains) or ``x₀ + α·s`` (pixels).
 
     Parameters
     ----------
@@ -115,12 +141,10 @@ class LineSynthesis:
             a = _per_image(alpha, self.real[s].ndim)
             cos = sin = gain = None
             if u is not None:
-                turn = u * a
-                if phase_cap is not None:
-                    turn = turn.clamp_(-phase_cap, phase_cap)
+                turn = _turn(u, a, phase_cap)
                 cos, sin = torch.cos(turn), torch.sin(turn)
             if v is not None:
-                gain = torch.exp(v * a)
+                gain = _gain(v, a)
             out.append((cos, sin, gain))
         return out
 
@@ -167,15 +191,13 @@ class LineSynthesis:
             a = _per_image(alpha, c.ndim)
             u, v, d = self.phase[s], self.log_amplitude[s], self.additive[s]
             if d is not None:
-                bands.append(c + a * d)
+                bands.append(c + _shift(d, a))
                 continue
             if u is None and v is None:
                 bands.append(c)
                 continue
-            turn = u * a if u is not None else torch.zeros((), dtype=c.real.dtype, device=c.device)
-            if u is not None and phase_cap is not None:
-                turn = turn.clamp(-phase_cap, phase_cap)
-            gain = torch.exp(v * a) if v is not None else torch.ones_like(turn)
+            turn = _turn(u, a, phase_cap) if u is not None else torch.zeros((), dtype=c.real.dtype, device=c.device)
+            gain = _gain(v, a) if v is not None else torch.ones_like(turn)
             bands.append(c * torch.polar(gain, turn))
         return self._image(self.transform.synthesize(Coefficients(bands, {})))
 
@@ -191,7 +213,7 @@ class LineSynthesis:
         size = sum(b.numel() for b in self.coefficients.bands)
         if len(values) * size <= BATCH_ELEMENTS:
             return self._frames_batched(values)
-        if self._csp and len(values) >= 3 and _equally_spaced(values):
+        if self._csp and len(values) >= 3 and _equally_spaced(values) and self._unclamped(values):
             images = (
                 self.source_image.clone()
                 if _is_zero(a) and self.source_image is not None
@@ -206,6 +228,15 @@ class LineSynthesis:
                 out = image.new_empty(image.shape[0], len(values), *image.shape[1:])
             out[:, k] = image
         return out
+
+    def _unclamped(self, values: list[float]) -> bool:
+        """Whether no frame of the sweep reaches a clamp (the recurrence assumes none does)."""
+        top = max(abs(a) for a in values)
+        for parts, limit in ((self.phase, PHASE_LIMIT), (self.log_amplitude, LOG_AMPLITUDE_LIMIT)):
+            for p in parts:
+                if p is not None and float(p.abs().max()) * top >= limit:
+                    return False
+        return True
 
     def _frames_batched(self, values: list[float]) -> Tensor:
         """Every frame in one synthesis call: the ``K`` frames become ``K·B`` images."""
@@ -224,10 +255,10 @@ class LineSynthesis:
                     continue
                 u, v, part = self.phase[s], self.log_amplitude[s], self.real[s]
                 if u is not None:
-                    turn = u * per_frame(u)
+                    turn = _turn(u, per_frame(u))
                     part = part * torch.cos(turn) - self.imag[s] * torch.sin(turn)
                 if v is not None:
-                    part = part * torch.exp(v * per_frame(v))
+                    part = part * _gain(v, per_frame(v))
                 parts.append(part.flatten(0, 1))
             y = self.transform.synthesize_bands(parts)
             y = (y.view(k, -1, *y.shape[1:]) + self.constant).flatten(0, 1)
@@ -236,12 +267,12 @@ class LineSynthesis:
             for s, c in enumerate(self.coefficients.bands):
                 u, v, d = self.phase[s], self.log_amplitude[s], self.additive[s]
                 if d is not None:
-                    band = c + per_frame(d) * d
+                    band = c + _shift(d, per_frame(d))
                 elif u is None and v is None:
                     band = c.expand(k, *c.shape)
                 else:
-                    gain = torch.exp(v * per_frame(v)) if v is not None else None
-                    turn = u * per_frame(u) if u is not None else torch.zeros_like(gain)
+                    gain = _gain(v, per_frame(v)) if v is not None else None
+                    turn = _turn(u, per_frame(u)) if u is not None else torch.zeros_like(gain)
                     band = c * torch.polar(torch.ones_like(turn) if gain is None else gain, turn)
                 bands.append(band.flatten(0, 1))
             y = self.transform.synthesize(Coefficients(bands, {}))

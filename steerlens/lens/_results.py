@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 from torch import Tensor
 
+from ..transforms import Coefficients, Transform
 from ._line import LineSynthesis
-from .transforms import Coefficients, Transform
 
 __all__ = ["Gradient", "MorphResult", "EditResult"]
 
@@ -60,6 +61,9 @@ class Gradient:
         The :class:`~steerlens.transforms.Transform` the coefficients belong to.
     domain, component, normalize
         The lens settings it was computed with.
+    input_dtype
+        The dtype of the images given to the lens; frames made from this
+        gradient come back in it (half precision is computed in float32).
 
     Examples
     --------
@@ -89,6 +93,7 @@ class Gradient:
     domain: str
     component: str
     normalize: str
+    input_dtype: torch.dtype | None = None
     _line: LineSynthesis | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -99,7 +104,7 @@ class Gradient:
     def line(self) -> LineSynthesis:
         """The cached synthesiser of this gradient's line (built on first use).
 
-        Private machinery (:mod:`steerlens._line`); use
+        Private machinery (:mod:`steerlens.lens._line`); use
         :meth:`~steerlens.lens.SteerableLens.apply` and
         :meth:`~steerlens.lens.SteerableLens.frames_from_gradient`.
         """
@@ -138,7 +143,7 @@ class MorphResult:
     >>> import torch
     >>> import steerlens as sl
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-    >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, amplification=1.0, n_frames=4)
+    >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, alpha=1.0, n_frames=4)
     >>> tuple(m.target_probs.shape)
     (1, 4)
     >>> fig = m.show()                        # matplotlib strip
@@ -181,6 +186,7 @@ class MorphResult:
         image: int | None = None,
         class_names: Sequence[str] | None = None,
         title: str | None = None,
+        **kwargs,
     ):
         """A strip of the frames with the target probability under each one.
 
@@ -192,6 +198,9 @@ class MorphResult:
             Names for the class indices, used in the labels.
         title
             Figure title (default: domain, component and unit of ``α``).
+        **kwargs
+            Passed to :func:`steerlens.plot.morph_strip` (``per_row=``,
+            ``changes=True`` for change maps under the frames, ``size=``).
 
         Returns
         -------
@@ -203,11 +212,11 @@ class MorphResult:
         >>> import torch
         >>> import steerlens as sl
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(2, 1, 16, 16), 1, amplification=1.0, n_frames=3)
+        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(2, 1, 16, 16), 1, alpha=1.0, n_frames=3)
         >>> len(m.show(image=1, class_names=["cat", "dog", "fox"]).axes)
         3
         """
-        from . import plot
+        from .. import plot
 
         frames, probs = self.frames, self.target_probs
         if image is not None:
@@ -219,7 +228,7 @@ class MorphResult:
         if title is None:
             title = f"{self.domain} {self.component if self.domain != 'pixel' else ''} morph"
             title = " ".join(title.split()) + f" (α unit: {self.normalize})"
-        return plot.morph_strip(frames, probs, self.alphas, target_names=names, title=title)
+        return plot.morph_strip(frames, probs, self.alphas, target_names=names, title=title, **kwargs)
 
     def animate(
         self, image: int | None = None, class_names: Sequence[str] | None = None, **kwargs
@@ -240,11 +249,11 @@ class MorphResult:
         >>> import torch
         >>> import steerlens as sl
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, amplification=1.0, n_frames=3)
+        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, alpha=1.0, n_frames=3)
         >>> m.animate().data.count("<img")
         3
         """
-        from . import plot
+        from .. import plot
 
         frames = self.frames if image is None else self.frames[image : image + 1]
         kwargs.setdefault("title", f"{self.domain} morph")
@@ -280,12 +289,12 @@ class MorphResult:
         >>> import tempfile, pathlib, torch
         >>> import steerlens as sl
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
-        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, amplification=1.0, n_frames=3)
+        >>> m = sl.SteerableLens(model, height=2).morph(torch.rand(1, 1, 16, 16), 1, alpha=1.0, n_frames=3)
         >>> with tempfile.TemporaryDirectory() as d:
         ...     m.save_gif(pathlib.Path(d) / "morph.gif", class_names=["a", "b", "c"]).stat().st_size > 0
         True
         """
-        from . import plot
+        from .. import plot
 
         frames = self.frames if image is None else self.frames[image : image + 1]
         return plot.save_gif(frames, path, labels=self._labels(image, class_names), **kwargs)
@@ -300,12 +309,13 @@ class EditResult:
     images
         The final images, ``B×C×H×W`` in ``[0, 1]``.
     distance
-        ``‖images − x⁰‖₂`` per image.
+        ``‖images − x₀‖₂`` per image.
     budget
         The requested distance per image.
     attained
-        Per image, whether the budget was reached (within ``rtol``) before
-        ``max_steps`` ran out or the edit stalled.
+        Per image, whether the final distance lies in ``[budget, budget·(1 + rtol)]``
+        (false when ``max_steps`` ran out, or the edit stalled: a zero gradient,
+        or a ``fixed`` line whose distance stopped growing below the budget).
     steps
         Gradient evaluations per image (``fixed``: 1).
     probs
@@ -317,7 +327,7 @@ class EditResult:
         spaced points on the line to the final ``α``); images that stopped
         early repeat their final image.
     path_distance
-        ``B×T``: ``‖path − x⁰‖₂``.
+        ``B×T``: ``‖path − x₀‖₂``.
     regime
         ``"fixed"``, ``"live"`` or ``"persistent"``.
 

@@ -1,29 +1,7 @@
-"""The lens: a classifier's gradient in transform coordinates, amplified.
-
-Decompose the source ``x⁰`` into coefficients ``c⁰`` (pixels, Fourier, or the
-complex steerable pyramid), parameterise an edit by real fields ``δ`` (phase
-increment) and ``η`` (log-amplitude increment),
-
-    c(η, δ) = c⁰ · exp(η + iδ),       x(η, δ) = S{r_hi⁰, c(η, δ), r_lo⁰},
-
-take the gradient of the objective ``L`` (lower = more target class) with
-respect to ``δ`` and ``η`` once, at ``δ = η = 0``, and walk along the straight
-line ``δ_α = −α·w_s·∂L/∂δ``, ``η_α = −α·w_s·∂L/∂η``:
-
-    x_α = clip_[0,1](S{r_hi⁰, c⁰·exp(η_α + iδ_α), r_lo⁰}).
-
-Everything after the one forward/backward pass is synthesis only. In the pixel
-domain the line is ``x⁰ − α·∂L/∂x``.
-
-The main entry point is :class:`SteerableLens`. Its results are
-:class:`Gradient` (reusable: :meth:`SteerableLens.apply` and
-:meth:`SteerableLens.frames_from_gradient` turn it into images without more
-gradient work), :class:`MorphResult` and :class:`EditResult`.
-"""
+"""The :class:`SteerableLens`: gradients in transform coordinates, frames, edits."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
@@ -31,7 +9,10 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from ._checks import check_choice, check_images, check_int, check_positive
+from .._checks import check_choice, check_images, check_int, check_positive
+from ..transforms import COLOR_MODES, CSP, Coefficients, Fourier, Pixel, Transform
+from ..transforms._validate import working_dtype
+from ._budget import matched_budget_edit
 from ._line import first_order_change
 from ._objectives import (
     OBJECTIVES,
@@ -42,17 +23,22 @@ from ._objectives import (
     objective_loss,
 )
 from ._results import EditResult, Gradient, MorphResult
-from .transforms import COLOR_MODES, CSP, Coefficients, Fourier, Pixel, Transform
+from ._validate import check_alphas, check_number, deprecated_alias, legacy_positional
 
-__all__ = ["SteerableLens", "Gradient", "MorphResult", "EditResult"]
-
-for _result in (Gradient, MorphResult, EditResult):
-    _result.__module__ = __name__  # documented and shown as steerlens.lens.<name>
+__all__ = ["SteerableLens", "DOMAINS", "COMPONENTS", "NORMALIZATIONS", "REGIMES"]
 
 DOMAINS = ("pixel", "fourier", "csp")
 COMPONENTS = ("phase", "amplitude", "joint")
 NORMALIZATIONS = ("l2", "max_step", "none")
 REGIMES = ("fixed", "live", "persistent")
+
+
+#: the options after ``domain``, in the order the old signature took them positionally
+_LENS_DEFAULTS = {
+    "component": "phase", "objective": "nll", "color": "rgb", "height": "auto", "order": 3,
+    "preprocess": None, "normalize": "l2", "scale_weights": None, "downsample": False,
+    "batch_size": 32,
+}
 
 
 class SteerableLens:
@@ -102,6 +88,16 @@ class SteerableLens:
     batch_size
         Largest batch sent to the model when scoring frames.
 
+    Everything after ``domain`` is keyword-only (passing it positionally still
+    works, with a ``DeprecationWarning``, for one release).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``model``/``preprocess`` are not callable, or a setting is unknown
+        or out of range (``domain``, ``component``, ``objective``, ``color``,
+        ``normalize``, ``height``, ``order``, ``scale_weights``, ``batch_size``).
+
     Notes
     -----
     - At the source the model sees ``x`` itself; the gradient flows through the
@@ -140,6 +136,7 @@ class SteerableLens:
         self,
         model: Callable[[Tensor], Tensor],
         domain: Literal["pixel", "fourier", "csp"] = "csp",
+        *legacy,
         component: Literal["phase", "amplitude", "joint"] = "phase",
         objective: Literal["nll", "logit", "margin"] = "nll",
         color: Literal["rgb", "luminance"] = "rgb",
@@ -151,6 +148,18 @@ class SteerableLens:
         downsample: bool = False,
         batch_size: int = 32,
     ):
+        if legacy:
+            options = legacy_positional(
+                "SteerableLens()", legacy,
+                {"component": component, "objective": objective, "color": color, "height": height,
+                 "order": order, "preprocess": preprocess, "normalize": normalize,
+                 "scale_weights": scale_weights, "downsample": downsample, "batch_size": batch_size},
+                _LENS_DEFAULTS,
+            )
+            component, objective, color = options["component"], options["objective"], options["color"]
+            height, order, preprocess = options["height"], options["order"], options["preprocess"]
+            normalize, scale_weights = options["normalize"], options["scale_weights"]
+            downsample, batch_size = options["downsample"], options["batch_size"]
         if not callable(model):
             raise TypeError(f"`model` must be callable (images → logits), got {type(model).__name__}.")
         if preprocess is not None and not callable(preprocess):
@@ -220,7 +229,12 @@ class SteerableLens:
         >>> lens.transform((32, 32)) is lens.transform((32, 32))
         True
         """
-        key = (int(image_shape[0]), int(image_shape[1]))
+        try:
+            key = tuple(int(s) for s in image_shape)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"`image_shape` must be a pair of ints (H, W), got {image_shape!r}.") from err
+        if len(key) != 2 or isinstance(image_shape, str):
+            raise ValueError(f"`image_shape` must be (H, W), got {image_shape!r}.")
         t = self._transforms.get(key)
         if t is None:
             if self.domain == "csp":
@@ -238,6 +252,14 @@ class SteerableLens:
             self._transforms[key] = t
         return t
 
+    def _transform_like(self, x: Tensor) -> Transform:
+        """:meth:`transform` for ``x``'s size, its buffers moved to ``x``'s device and dtype."""
+        t = self.transform(tuple(x.shape[-2:]))
+        buffer = next(t.buffers(), None)
+        if buffer is not None and (buffer.device != x.device or buffer.dtype != x.dtype):
+            t.to(device=x.device, dtype=x.dtype)
+        return t
+
     @contextmanager
     def _eval(self) -> Iterator[None]:
         with eval_mode(self.model, warn=not self._warned_training) as was_training:
@@ -245,11 +267,38 @@ class SteerableLens:
             yield
 
     def _logits(self, images: Tensor) -> Tensor:
-        inputs = self.preprocess(images) if self.preprocess is not None else images
-        return check_logits(self.model(inputs), images.shape[0])
+        inputs = images
+        if self.preprocess is not None:
+            inputs = _run("preprocess", self.preprocess, images)
+            if not isinstance(inputs, Tensor):
+                raise TypeError(
+                    f"`preprocess` must return a tensor, got {type(inputs).__name__}."
+                )
+            if images.requires_grad and not inputs.requires_grad:
+                raise ValueError(
+                    "`preprocess` cuts the gradient: its output does not depend differentiably "
+                    "on the images (a .detach(), torch.no_grad/inference_mode, or a numpy "
+                    "round-trip). Write it with differentiable torch operations."
+                )
+        logits = check_logits(_run("model", self.model, inputs), images.shape[0])
+        if inputs.requires_grad and not logits.requires_grad:
+            raise ValueError(
+                "`model` output has no gradient path to its input (a .detach(), "
+                "torch.no_grad/inference_mode, or a numpy round-trip inside the model): the "
+                "lens needs d(logits)/d(image). Remove it, or wrap the model so it stays "
+                "differentiable."
+            )
+        return logits
 
     def probabilities(self, images: Tensor) -> Tensor:
         """Softmax of the model on a batch of images (eval mode, no gradient).
+
+        Raises
+        ------
+        TypeError, ValueError
+            For ``images`` that are not a finite float ``B×C×H×W`` batch in
+            ``[0, 1]`` with 1 or 3 channels, or a ``model`` that fails on them or
+            does not return finite real logits ``B×classes``.
 
         Examples
         --------
@@ -260,6 +309,10 @@ class SteerableLens:
         ((2, 3), True)
         """
         images = check_images(images, "images")
+        return self._probabilities(images.to(working_dtype(images.dtype)))
+
+    def _probabilities(self, images: Tensor) -> Tensor:
+        """:meth:`probabilities` without the checks (images the lens made itself)."""
         with torch.no_grad(), self._eval():
             chunks = [self._logits(c).softmax(dim=1) for c in images.split(self.batch_size)]
         return torch.cat(chunks)
@@ -284,6 +337,16 @@ class SteerableLens:
         Gradient
             Reusable by :meth:`apply` and :meth:`frames_from_gradient`.
 
+        Raises
+        ------
+        TypeError, ValueError
+            For a bad ``x`` (rank, channels, dtype, NaN/Inf, values outside
+            ``[0, 1]``, sizes the transform cannot take), a ``target``/``source``
+            that is not an int or one class per image or is outside the model's
+            classes, or a ``model``/``preprocess`` that fails on the images, does
+            not return finite real logits ``B×classes`` or has no gradient path to
+            the images.
+
         Examples
         --------
         >>> import torch
@@ -294,13 +357,17 @@ class SteerableLens:
         (2, (2, 1, 4, 16, 16), None)
         """
         x = check_images(x, "x").detach()
+        input_dtype = x.dtype
+        x = x.to(working_dtype(x.dtype))
         target = as_class_tensor(target, "target", x.shape[0], x.device)
         source = self._check_source(source, target)
-        transform = self.transform(tuple(x.shape[-2:]))
+        transform = self._transform_like(x)
         with torch.no_grad():
             coeffs = transform.analyze(x)
         with self._eval():
-            return self._gradient_at(transform, coeffs, target, source, anchor=x)
+            grad = self._gradient_at(transform, coeffs, target, source, anchor=x)
+        grad.input_dtype = input_dtype
+        return grad
 
     def _check_source(self, source, target: Tensor) -> Tensor | None:
         if source is None:
@@ -350,7 +417,25 @@ class SteerableLens:
             if source is not None:
                 check_class_range(source, "source", logits.shape[1])
             loss = objective_loss(logits, target, self.objective, source)
-            grads = list(torch.autograd.grad(loss.sum(), leaves))
+            if not loss.requires_grad:
+                raise ValueError(
+                    "`model` output has no gradient path to its input (a .detach(), "
+                    "torch.no_grad/inference_mode, or a numpy round-trip): the lens needs "
+                    "d(logits)/d(image)."
+                )
+            grads = torch.autograd.grad(loss.sum(), leaves, allow_unused=True)
+        if any(g is None for g in grads):
+            raise ValueError(
+                "`model` output does not depend on (part of) the image: the gradient is "
+                "undefined. Check that the model uses its input."
+            )
+        if not all(bool(torch.isfinite(g).all()) for g in grads):
+            raise ValueError(
+                "`model` has a NaN or infinite gradient at these images (its logits are "
+                "finite); check the model for operations that are not differentiable there "
+                "(e.g. sqrt or log at 0)."
+            )
+        grads = list(grads)
         n = len(bands)
         grad_phase = grads[:n] if delta is not None else None
         grads = grads[n:] if delta is not None else grads
@@ -440,6 +525,12 @@ class SteerableLens:
         Tensor
             ``B×C×H×W`` in ``[0, 1]``.
 
+        Raises
+        ------
+        TypeError, ValueError
+            If ``grad`` is not a :class:`Gradient`, ``alpha`` is not a finite number
+            (or one per image), or ``phase_cap`` is not positive.
+
         Examples
         --------
         >>> import torch
@@ -467,21 +558,27 @@ class SteerableLens:
                     raise ValueError("`alpha` contains NaN or infinite values.")
                 alpha = alpha.to(device=grad.x.device, dtype=grad.x.dtype)
         if not isinstance(alpha, Tensor):
-            alpha = _check_number(alpha, "alpha")
+            alpha = check_number(alpha, "alpha")
         if phase_cap is not None:
             phase_cap = check_positive(phase_cap, "phase_cap")
-        return grad.line().frame(alpha, phase_cap)
+        return grad.line().frame(alpha, phase_cap).to(grad.input_dtype or grad.x.dtype)
 
     def frames_from_gradient(self, grad: Gradient, alphas) -> Tensor:
         """Frames at every ``α`` of ``alphas`` from a cached gradient: synthesis only.
 
         Equally spaced ``alphas`` (a morph) take the fastest path: see
-        :mod:`steerlens._line`.
+        :mod:`steerlens.lens._line`.
 
         Returns
         -------
         Tensor
             ``B×K×C×H×W`` in ``[0, 1]``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``grad`` is not a :class:`Gradient` or ``alphas`` is not a
+            non-empty, finite 1-D sequence of numbers.
 
         Examples
         --------
@@ -494,7 +591,8 @@ class SteerableLens:
         """
         if not isinstance(grad, Gradient):
             raise TypeError(f"`grad` must be a Gradient from lens.gradient(), got {type(grad).__name__}.")
-        return grad.line().frames(_check_alphas(alphas))
+        frames = grad.line().frames(check_alphas(alphas))
+        return frames.to(grad.input_dtype or grad.x.dtype)
 
     def extrapolate(self, x: Tensor, target, alphas, *, source=None) -> Tensor:
         """One gradient at ``x``, then a frame for every amplification in ``alphas``.
@@ -517,6 +615,12 @@ class SteerableLens:
         Tensor
             ``B×K×C×H×W`` frames, clipped to ``[0, 1]``.
 
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`gradient`, and for ``alphas`` that are not a non-empty,
+            finite 1-D sequence of numbers.
+
         Examples
         --------
         >>> import torch
@@ -525,7 +629,7 @@ class SteerableLens:
         >>> tuple(lens.extrapolate(torch.rand(1, 3, 16, 16), 4, [-1.0, 0.0, 1.0]).shape)
         (1, 3, 3, 16, 16)
         """
-        alphas = _check_alphas(alphas)
+        alphas = check_alphas(alphas)
         return self.frames_from_gradient(self.gradient(x, target, source=source), alphas)
 
     def morph(
@@ -533,9 +637,10 @@ class SteerableLens:
         x: Tensor,
         target,
         *,
-        amplification: float,
+        alpha: float | None = None,
         n_frames: int = 12,
         source=None,
+        amplification: float | None = None,
     ) -> MorphResult:
         """Frames at ``α = 0, a, 2a, …`` and the model's probabilities on each.
 
@@ -545,12 +650,15 @@ class SteerableLens:
             Images ``B×C×H×W`` in ``[0, 1]``.
         target
             An int, or one class per image.
-        amplification
-            ``a``, the step between frames, in the lens's ``normalize`` unit.
+        alpha
+            ``a``, the step between frames, in the lens's ``normalize`` unit
+            (required, keyword-only).
         n_frames
             ``K`` (at least 2); the seed paper shows 12.
         source
             ``objective="margin"`` only: see :meth:`gradient`.
+        amplification
+            Deprecated old name of ``alpha`` (a ``DeprecationWarning``).
 
         Returns
         -------
@@ -558,21 +666,32 @@ class SteerableLens:
             ``.frames``, ``.alphas``, ``.probs``; ``.show()``, ``.animate()``,
             ``.save_gif(path)``.
 
+        Raises
+        ------
+        TypeError, ValueError
+            For bad images, targets, ``alpha`` (missing, not a finite number),
+            ``n_frames`` < 2, or a model that does not return finite,
+            differentiable logits ``B×classes``.
+
         Examples
         --------
         >>> import torch
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(32 * 32, 10)).eval()
         >>> lens = SteerableLens(model)
-        >>> m = lens.morph(torch.rand(1, 1, 32, 32), 7, n_frames=4, amplification=0.5)
+        >>> m = lens.morph(torch.rand(1, 1, 32, 32), 7, n_frames=4, alpha=0.5)
         >>> m.alphas.tolist(), tuple(m.probs.shape)
         ([0.0, 0.5, 1.0, 1.5], (1, 4, 10))
         """
-        a = _check_number(amplification, "amplification")
+        alpha = deprecated_alias(alpha, amplification, "alpha", "amplification", "morph()")
+        if alpha is None:
+            raise TypeError("morph() needs `alpha=`, the amplification step between frames.")
+        a = check_number(alpha, "alpha")
         check_int(n_frames, "n_frames", minimum=2)
         alphas = a * torch.arange(n_frames, dtype=torch.float64)
         grad = self.gradient(x, target, source=source)
-        frames = self.frames_from_gradient(grad, alphas)
-        probs = self.probabilities(frames.flatten(0, 1)).view(*frames.shape[:2], -1)
+        frames = grad.line().frames(alphas)
+        probs = self._probabilities(frames.flatten(0, 1)).view(*frames.shape[:2], -1)
+        frames = frames.to(grad.input_dtype or frames.dtype)
         return MorphResult(
             frames=frames,
             alphas=alphas.to(frames.dtype),
@@ -597,7 +716,7 @@ class SteerableLens:
         rtol: float = 1e-4,
         source=None,
     ) -> EditResult:
-        """Edit toward ``target`` until ``‖x − x⁰‖₂`` equals ``budget`` (per image).
+        """Edit toward ``target`` until ``‖x − x₀‖₂`` equals ``budget`` (per image).
 
         Parameters
         ----------
@@ -638,6 +757,16 @@ class SteerableLens:
         Returns
         -------
         EditResult
+            ``attained`` is true for the images whose final distance lies in
+            ``[budget, budget·(1 + rtol)]``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad images or targets, a ``budget`` that is not finite and
+            positive (one number or one per image), an unknown ``regime``, a
+            ``phase_cap`` on a lens that edits no phase, or a model that does
+            not return finite, differentiable logits ``B×classes``.
 
         Examples
         --------
@@ -650,12 +779,14 @@ class SteerableLens:
         >>> e.attained.tolist(), bool(((e.distance - 0.5).abs() < 1e-3).all())
         ([True, True], True)
         """
-        from ._budget import matched_budget_edit
-
         x = check_images(x, "x").detach()
+        input_dtype = x.dtype
+        x = x.to(working_dtype(x.dtype))
         batch = x.shape[0]
         regime = check_choice(regime, "regime", REGIMES)
         if isinstance(budget, Tensor):
+            if budget.is_complex() or budget.dtype == torch.bool:
+                raise TypeError(f"`budget` must hold real numbers, got dtype {budget.dtype}.")
             budget = budget.to(device=x.device, dtype=x.dtype)
             if budget.ndim == 0:
                 budget = budget.expand(batch)
@@ -679,12 +810,20 @@ class SteerableLens:
         rtol = check_positive(rtol, "rtol")
         target = as_class_tensor(target, "target", batch, x.device)
         source = self._check_source(source, target)
-        transform = self.transform(tuple(x.shape[-2:]))
+        transform = self._transform_like(x)
+
+        def gradient_at(coeffs: Coefficients, target: Tensor, source, anchor) -> Gradient:
+            return self._gradient_at(transform, coeffs, target, source, anchor=anchor)
+
         with self._eval():
-            return matched_budget_edit(
-                self, transform, x, target, source, budget, regime,
+            result = matched_budget_edit(
+                gradient_at, self._probabilities, transform, x, target, source, budget, regime,
                 step_size=step_size, phase_cap=phase_cap, max_steps=max_steps, rtol=rtol,
             )
+        if input_dtype != result.images.dtype:
+            result.images = result.images.to(input_dtype)
+            result.path = result.path.to(input_dtype)
+        return result
 
 
 # ---------------------------------------------------------------------------
@@ -696,24 +835,13 @@ def _batch_view(per_image: Tensor, like: Tensor) -> Tensor:
     return per_image.view(-1, *([1] * (like.ndim - 1)))
 
 
-def _check_number(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite, got {value}.")
-    return value
-
-
-def _check_alphas(alphas) -> Tensor:
+def _run(name: str, fn, images: Tensor):
+    """Call the user's ``model``/``preprocess``; a torch error inside it is re-raised named."""
     try:
-        a = torch.as_tensor(alphas, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise TypeError(
-            f"`alphas` must be a sequence of numbers or a 1-D tensor, got {type(alphas).__name__}."
+        return fn(images)
+    except RuntimeError as err:
+        raise ValueError(
+            f"`{name}` failed on images of shape {tuple(images.shape)}, dtype {images.dtype}, "
+            f"device {images.device} ({type(err).__name__}: {err}). Check that the {name} "
+            f"accepts such images (e.g. model.to(x.dtype), or x.to(model's dtype))."
         ) from err
-    if a.ndim != 1 or a.numel() == 0:
-        raise ValueError(f"`alphas` must be a non-empty 1-D sequence, got shape {tuple(a.shape)}.")
-    if not bool(torch.isfinite(a).all()):
-        raise ValueError("`alphas` contains NaN or infinite values.")
-    return a

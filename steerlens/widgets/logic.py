@@ -1,0 +1,711 @@
+"""Widget logic, testable without a browser: the lens explorer and the motion magnifier.
+
+Drive :class:`Explorer` and :class:`Magnifier` with ``set_alpha(a)`` (and
+``select``/``set_frame``) and read ``state``; the views in
+:mod:`steerlens.widgets.views` only draw these states.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from .._checks import check_choice, check_int
+from .._classifier import class_index, logits_of
+from ..lens import COMPONENTS, DOMAINS, NORMALIZATIONS, Gradient, SteerableLens
+from ..magnify import LinearMagnifier, PhaseMagnifier
+from ..transforms import COLOR_MODES, CSP
+from ._helpers import _check_number, _image_collection, _named_models, _nice
+
+__all__ = ["Explorer", "ExplorerState", "ExplorerSweep", "Magnifier", "MagnifierState"]
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """What an :class:`Explorer` shows after its latest move.
+
+    Attributes
+    ----------
+    model, image, target, domain, component, color, scales, alpha
+        The settings (``image`` indexes :attr:`Explorer.images`; ``scales`` is
+        ``None`` for every scale of the pyramid).
+    source, frame, difference
+        ``C×H×W``: the source (as reconstructed), the frame at ``α`` and
+        ``frame − source``.
+    probs, source_probs
+        The driver's class probabilities on the frame and on the source.
+    judge_probs
+        Per judge, its class probabilities on the frame.
+    class_names
+        One name per class.
+    gradient_evaluations
+        How many gradients the explorer has computed so far (a slider move
+        adds none).
+    update_seconds
+        Wall time of the latest update (synthesis + probability readout, plus
+        the gradient when a setting changed).
+    """
+
+    model: str
+    image: int
+    target: int
+    domain: str
+    component: str
+    color: str
+    scales: tuple[int, ...] | None
+    alpha: float
+    source: Tensor
+    frame: Tensor
+    difference: Tensor
+    probs: Tensor
+    source_probs: Tensor
+    judge_probs: dict[str, Tensor]
+    class_names: tuple[str, ...]
+    gradient_evaluations: int
+    update_seconds: float
+
+    @property
+    def target_prob(self) -> float:
+        """The driver's probability of the target class on the frame."""
+        return float(self.probs[self.target])
+
+    @property
+    def predicted(self) -> int:
+        """The driver's top class on the frame."""
+        return int(self.probs.argmax())
+
+    @property
+    def change_l2(self) -> float:
+        """``‖frame − source‖₂`` (intensities in ``[0, 1]``)."""
+        return float(self.difference.norm())
+
+    def readout(self) -> str:
+        """One line: ``α``, image change, target probability, top class, judges."""
+        names = self.class_names
+        text = (
+            f"α = {self.alpha:.3g} · ‖x − x₀‖₂ = {self.change_l2:.2f} · "
+            f"p({names[self.target]}) = {self.target_prob:.2f} "
+            f"(source {float(self.source_probs[self.target]):.2f}) · "
+            f"top: {names[self.predicted]} ({float(self.probs[self.predicted]):.2f})"
+        )
+        if self.judge_probs:
+            judges = ", ".join(f"{n} {float(p[self.target]):.2f}" for n, p in self.judge_probs.items())
+            text += f" · judges p({names[self.target]}): {judges}"
+        return text
+
+
+@dataclass(frozen=True)
+class ExplorerSweep:
+    """Frames along the current line at several ``α`` (for a static scrubber).
+
+    Attributes
+    ----------
+    alphas
+        ``K`` amplifications.
+    frames
+        ``K×C×H×W``.
+    probs
+        ``K×classes``: the driver on every frame.
+    judge_probs
+        Per judge, ``K×classes``.
+    state
+        The explorer's state when the sweep was made (settings, source).
+    """
+
+    alphas: Tensor
+    frames: Tensor
+    probs: Tensor
+    judge_probs: dict[str, Tensor]
+    state: ExplorerState
+
+    def labels(self) -> list[str]:
+        """The readout line of every frame (as :meth:`ExplorerState.readout`)."""
+        s = self.state
+        out = []
+        for k, a in enumerate(self.alphas.tolist()):
+            frame_state = ExplorerState(
+                model=s.model, image=s.image, target=s.target, domain=s.domain,
+                component=s.component, color=s.color, scales=s.scales, alpha=a,
+                source=s.source, frame=self.frames[k], difference=self.frames[k] - s.source,
+                probs=self.probs[k], source_probs=s.source_probs,
+                judge_probs={n: p[k] for n, p in self.judge_probs.items()},
+                class_names=s.class_names, gradient_evaluations=s.gradient_evaluations,
+                update_seconds=0.0,
+            )
+            out.append(frame_state.readout())
+        return out
+
+
+class Explorer:
+    """Move an image toward a class with a slider: the logic behind :func:`explorer`.
+
+    The gradient is computed once per setting — (model, image, target, domain,
+    component, colour, scales) — and cached; :meth:`set_alpha` then costs one
+    synthesis (:meth:`~steerlens.lens.SteerableLens.apply`) plus one forward
+    pass for the probability readout (and one per judge).
+
+    Parameters
+    ----------
+    model
+        The driver: a callable (images ``B×C×H×W`` in ``[0, 1]`` → logits), a
+        zoo name (``"mnist_cnn"``, see :func:`steerlens.models.zoo_names`), a
+        list of zoo names, or a mapping ``name → model`` (several models of
+        the same task: the view shows a model menu).
+    images
+        The images to choose from: ``N×C×H×W`` (or one ``C×H×W``), a list of
+        ``C×H×W`` tensors, a :class:`steerlens.data.LabeledImages` or any
+        dataset of ``(image, label)`` pairs. Default (zoo driver only): the
+        test split of the model's dataset.
+    target
+        Initial target class (index or name). Default: the driver's
+        runner-up class on the initial image.
+    image
+        Initial image (an index into the chosen images).
+    class_names
+        One name per class. Default: the zoo's names, the dataset's, or
+        ``"0"``, ``"1"``, ….
+    image_names
+        One name per chosen image (for the menu). Default: index and label.
+    n_images, indices
+        From a dataset: take ``n_images`` images spread over the classes, or
+        exactly the dataset items ``indices``.
+    domain, component, color, scales
+        Initial settings: ``"csp"``/``"fourier"``/``"pixel"``;
+        ``"phase"``/``"amplitude"``/``"joint"``; ``"rgb"``/``"luminance"``;
+        the pyramid scales to edit (``0`` = finest; ``None``: all).
+    objective, normalize, height, order, downsample, preprocess
+        Passed to :class:`~steerlens.lens.SteerableLens` (``normalize="l2"``:
+        ``α = 1`` changes the image by L2 norm 1 to first order).
+    judges
+        Independent models whose probabilities are read on every frame but
+        never used for the gradient (zoo names or a mapping name → model).
+    alpha
+        Initial amplification.
+    cache_size
+        Gradients kept (least recently used ones are dropped; each holds the
+        image's coefficients).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not callable or a zoo name, or ``target`` is neither a
+        class index (int) nor a class name (floats are rejected, never truncated).
+    ValueError
+        If the images are missing or not ``B×C×H×W`` in ``[0, 1]``, ``target``
+        is outside the classes or an unknown name, a setting is unknown, or a
+        model returns anything but finite logits ``B×classes``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 16 * 16, 4)).eval()
+    >>> ex = Explorer(model, torch.rand(2, 3, 16, 16), target=1, color="luminance")
+    >>> s = ex.set_alpha(0.01)                # α = 1: L2 image change 1 to first order
+    >>> tuple(s.frame.shape), round(s.change_l2 / 0.01, 1), s.gradient_evaluations
+    ((3, 16, 16), 1.0, 1)
+    >>> ex.select(image=1).gradient_evaluations, ex.select(image=0).gradient_evaluations  # cached
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        model,
+        images=None,
+        *,
+        target: int | str | None = None,
+        image: int = 0,
+        class_names: Sequence[str] | None = None,
+        image_names: Sequence[str] | None = None,
+        n_images: int = 10,
+        indices: Sequence[int] | None = None,
+        domain: Literal["pixel", "fourier", "csp"] = "csp",
+        component: Literal["phase", "amplitude", "joint"] = "phase",
+        color: Literal["rgb", "luminance"] = "rgb",
+        scales: Sequence[int] | None = None,
+        objective: Literal["nll", "logit", "margin"] = "nll",
+        normalize: Literal["l2", "max_step", "none"] = "l2",
+        height: Literal["auto"] | int = "auto",
+        order: int = 3,
+        downsample: bool = False,
+        preprocess: Callable[[Tensor], Tensor] | None = None,
+        judges=None,
+        alpha: float = 0.0,
+        cache_size: int = 8,
+    ):
+        self.models, zoo_classes, first_zoo = _named_models(model, "model")
+        self.judges = _named_models(judges, "judges")[0] if judges is not None else {}
+        check_int(n_images, "n_images", minimum=1)
+        if images is None:
+            if first_zoo is None:
+                raise ValueError(
+                    "`images` is required unless `model` names a zoo model (whose test images are "
+                    "then used); pass a B×C×H×W tensor or a dataset."
+                )
+            from ..models import zoo_dataset
+
+            images = zoo_dataset(first_zoo, "test")
+        self.images, self.labels, data_classes, self.indices = _image_collection(images, n_images, indices)
+        self.objective = objective
+        self.normalize = check_choice(normalize, "normalize", NORMALIZATIONS)
+        self.height = height
+        self.order = check_int(order, "order", minimum=1)
+        self.downsample = bool(downsample)
+        if preprocess is not None and not callable(preprocess):
+            raise TypeError(f"`preprocess` must be callable or None, got {type(preprocess).__name__}.")
+        self.preprocess = preprocess
+        self.cache_size = check_int(cache_size, "cache_size", minimum=1)
+        self._lenses: dict[tuple, SteerableLens] = {}
+        self._gradients: OrderedDict[tuple, Gradient] = OrderedDict()
+        self.gradient_evaluations = 0
+
+        first = next(iter(self.models))
+        image = self._check_image(image)
+        source_probs = self._lens(first, "pixel", "phase", "rgb", None).probabilities(
+            self.images[image : image + 1]
+        )[0]
+        n_classes = source_probs.shape[0]
+        names = class_names if class_names is not None else zoo_classes or data_classes
+        if names is None:
+            names = [str(k) for k in range(n_classes)]
+        if len(names) != n_classes:
+            raise ValueError(f"`class_names` has {len(names)} names but the model has {n_classes} classes.")
+        self.class_names = tuple(str(n) for n in names)
+        if image_names is None:
+            image_names = [self._default_image_name(k) for k in range(self.images.shape[0])]
+        elif len(image_names) != self.images.shape[0]:
+            raise ValueError(f"`image_names` has {len(image_names)} names for {self.images.shape[0]} images.")
+        self.image_names = tuple(str(n) for n in image_names)
+        self.num_scales = CSP(tuple(self.images.shape[-2:]), height=height, order=self.order).height
+
+        if target is None:
+            target = int(source_probs.argsort(descending=True)[1])
+        self._settings = {
+            "model": first,
+            "image": image,
+            "target": self._check_target(target),
+            "domain": check_choice(domain, "domain", DOMAINS),
+            "component": check_choice(component, "component", COMPONENTS),
+            "color": check_choice(color, "color", COLOR_MODES),
+            "scales": self._check_scales(scales),
+        }
+        check_choice(objective, "objective", ("nll", "logit", "margin"))
+        self._alpha = _check_number(alpha, "alpha")
+        self._state = self._update()
+
+    # -- settings -----------------------------------------------------------------
+    def _default_image_name(self, k: int) -> str:
+        name = f"#{self.indices[k]}"
+        if self.labels is not None:
+            label = int(self.labels[k])
+            shown = self.class_names[label] if label < len(self.class_names) else str(label)
+            name += f" (label {shown})"
+        return name
+
+    def _check_image(self, image) -> int:
+        check_int(image, "image")
+        n = self.images.shape[0]
+        if not 0 <= image < n:
+            raise ValueError(f"`image` must index one of the {n} images (0 … {n - 1}), got {image}.")
+        return image
+
+    def _check_target(self, target) -> int:
+        return class_index(target, "target", self.class_names)
+
+    def _check_scales(self, scales) -> tuple[int, ...] | None:
+        if scales is None:
+            return None
+        if isinstance(scales, int) and not isinstance(scales, bool):
+            scales = [scales]
+        try:
+            chosen = sorted({int(s) for s in scales})
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"`scales` must be None or a sequence of scale indices, got {scales!r}.") from err
+        if not chosen:
+            raise ValueError("`scales` is empty: choose at least one scale to edit (or None for all).")
+        bad = [s for s in chosen if not 0 <= s < self.num_scales]
+        if bad:
+            raise ValueError(
+                f"`scales` holds {bad[0]}, but the pyramid for these {tuple(self.images.shape[-2:])} images "
+                f"has {self.num_scales} scales (0 = finest … {self.num_scales - 1})."
+            )
+        return None if len(chosen) == self.num_scales else tuple(chosen)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The current settings: model, image, target, domain, component, color, scales."""
+        return dict(self._settings)
+
+    @property
+    def alpha(self) -> float:
+        """The current amplification."""
+        return self._alpha
+
+    @property
+    def state(self) -> ExplorerState:
+        """What the explorer shows now."""
+        return self._state
+
+    @property
+    def is_color(self) -> bool:
+        """Whether the images have three channels (the colour mode then matters)."""
+        return self.images.shape[1] == 3
+
+    # -- lenses and gradients -------------------------------------------------------
+    def _effective(self, domain, component, color, scales) -> tuple:
+        """Settings that change the gradient (pixels ignore component and scales; grey ignores colour)."""
+        return (
+            domain,
+            "-" if domain == "pixel" else component,
+            color if self.is_color else "rgb",
+            scales if domain == "csp" else None,
+        )
+
+    def _lens(self, model: str, domain: str, component: str, color: str, scales) -> SteerableLens:
+        key = (model, *self._effective(domain, component, color, scales))
+        lens = self._lenses.get(key)
+        if lens is None:
+            weights = None
+            if domain == "csp" and scales is not None:
+                weights = [1.0 if s in scales else 0.0 for s in range(self.num_scales)]
+            lens = SteerableLens(
+                self.models[model], domain=domain, component=component if domain != "pixel" else "phase",
+                objective=self.objective, color=color, height=self.height, order=self.order,
+                preprocess=self.preprocess, normalize=self.normalize, scale_weights=weights,
+                downsample=self.downsample,
+            )
+            self._lenses[key] = lens
+        return lens
+
+    def _key(self) -> tuple:
+        s = self._settings
+        return (s["model"], s["image"], s["target"],
+                *self._effective(s["domain"], s["component"], s["color"], s["scales"]))
+
+    def lens(self) -> SteerableLens:
+        """The lens of the current settings."""
+        s = self._settings
+        return self._lens(s["model"], s["domain"], s["component"], s["color"], s["scales"])
+
+    def gradient(self) -> Gradient:
+        """The gradient of the current settings (computed on first use, then cached)."""
+        key = self._key()
+        grad = self._gradients.get(key)
+        if grad is not None:
+            self._gradients.move_to_end(key)
+            return grad
+        s = self._settings
+        grad = self.lens().gradient(self.images[s["image"] : s["image"] + 1], s["target"])
+        self.gradient_evaluations += 1
+        self._gradients[key] = grad
+        while len(self._gradients) > self.cache_size:
+            self._gradients.popitem(last=False)
+        return grad
+
+    # -- moves ------------------------------------------------------------------------
+    def _judge_lens(self, name: str) -> SteerableLens:
+        key = ("judge", name)
+        lens = self._lenses.get(key)
+        if lens is None:
+            lens = self._lenses[key] = SteerableLens(self.judges[name], domain="pixel", preprocess=self.preprocess)
+        return lens
+
+    def _judge_probs(self, frames: Tensor) -> dict[str, Tensor]:
+        return {name: self._judge_lens(name).probabilities(frames) for name in self.judges}
+
+    def _readout(self, lens: SteerableLens, frames: Tensor) -> Tensor:
+        """Class probabilities on frames the lens made: one forward pass, without re-validation.
+
+        The frames are valid images by construction (clipped syntheses); the call takes the
+        package's one model-call path (eval mode for the call, each submodule's mode restored
+        after, logits checked).
+        """
+        return logits_of(lens.model, frames, preprocess=self.preprocess).softmax(dim=1)
+
+    def _update(self) -> ExplorerState:
+        start = time.perf_counter()
+        grad = self.gradient()
+        lens = self.lens()
+        frame = lens.apply(grad, self._alpha)
+        probs = self._readout(lens, frame)[0]
+        judges = {n: self._readout(self._judge_lens(n), frame)[0] for n in self.judges}
+        for name, p in [(self._settings["model"], probs), *judges.items()]:
+            if p.shape[0] != len(self.class_names):
+                raise ValueError(
+                    f"model {name!r} returns {p.shape[0]} class logits, but the explorer has "
+                    f"{len(self.class_names)} classes; models and judges must share one task."
+                )
+        seconds = time.perf_counter() - start
+        s = self._settings
+        source = grad.reconstruction[0]
+        self._state = ExplorerState(
+            model=s["model"], image=s["image"], target=s["target"], domain=s["domain"],
+            component=s["component"], color=s["color"], scales=s["scales"], alpha=self._alpha,
+            source=source, frame=frame[0], difference=frame[0] - source, probs=probs,
+            source_probs=grad.logits[0].softmax(0), judge_probs=judges,
+            class_names=self.class_names, gradient_evaluations=self.gradient_evaluations,
+            update_seconds=seconds,
+        )
+        return self._state
+
+    def set_alpha(self, alpha: float) -> ExplorerState:
+        """Move the slider: one synthesis and one forward pass (no gradient).
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 3)).eval()
+        >>> ex = Explorer(model, torch.rand(1, 1, 8, 8), target=2, height=1)
+        >>> s = ex.set_alpha(0.5)
+        >>> s.alpha, s.gradient_evaluations
+        (0.5, 1)
+        """
+        self._alpha = _check_number(alpha, "alpha")
+        return self._update()
+
+    def select(self, **settings) -> ExplorerState:
+        """Change settings (``model``, ``image``, ``target``, ``domain``, ``component``, ``color``, ``scales``).
+
+        The gradient of the new setting comes from the cache or is computed
+        once; ``α`` is kept.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
+        >>> ex = Explorer(model, torch.rand(1, 1, 16, 16), target=0, alpha=1.0)
+        >>> ex.select(domain="fourier", target=2).target, ex.num_scales
+        (2, 2)
+        >>> ex.select(domain="csp", scales=[1]).scales
+        (1,)
+        """
+        unknown = set(settings) - set(self._settings)
+        if unknown:
+            raise TypeError(
+                f"unknown setting(s) {', '.join(sorted(unknown))}; valid: {', '.join(self._settings)}."
+            )
+        new = dict(self._settings)
+        for name, value in settings.items():
+            if name == "model":
+                if value not in self.models:
+                    raise ValueError(f"`model` {value!r} is not one of {', '.join(self.models)}.")
+            elif name == "image":
+                value = self._check_image(value)
+            elif name == "target":
+                value = self._check_target(value)
+            elif name == "domain":
+                value = check_choice(value, "domain", DOMAINS)
+            elif name == "component":
+                value = check_choice(value, "component", COMPONENTS)
+            elif name == "color":
+                value = check_choice(value, "color", COLOR_MODES)
+            elif name == "scales":
+                value = self._check_scales(value)
+            new[name] = value
+        self._settings = new
+        return self._update()
+
+    def sweep(self, alphas: Sequence[float] | Tensor) -> ExplorerSweep:
+        """Frames and probabilities at every ``α`` of ``alphas`` on the current line.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
+        >>> ex = Explorer(model, torch.rand(1, 1, 16, 16), target=1)
+        >>> sw = ex.sweep([0.0, 1.0, 2.0])
+        >>> tuple(sw.frames.shape), tuple(sw.probs.shape), len(sw.labels())
+        ((3, 1, 16, 16), (3, 3), 3)
+        """
+        lens, grad = self.lens(), self.gradient()
+        alphas = torch.as_tensor(alphas, dtype=torch.float64).flatten()
+        frames = lens.frames_from_gradient(grad, alphas)[0]
+        probs = lens.probabilities(frames)
+        return ExplorerSweep(alphas, frames, probs, self._judge_probs(frames), self._state)
+
+    def suggested_alpha_max(self, points: int = 24) -> float:
+        """A slider end that shows the interesting part of the current line.
+
+        The target probability is read on ``points`` frames up to a cap (an
+        RMS pixel change of 0.2, ``0.2·√(C·H·W)``, with ``normalize="l2"``;
+        π with ``"max_step"``); the slider then ends at twice the ``α`` where
+        it first comes within 0.01 of its largest value (so both the rise and
+        any fall after the peak are on the slider), or at the cap when the
+        probability never rises.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
+        >>> a = Explorer(model, torch.rand(1, 1, 16, 16), target=1).suggested_alpha_max()
+        >>> 0 < a <= 0.2 * 16
+        True
+        """
+        check_int(points, "points", minimum=2)
+        if self.normalize == "l2":
+            cap = 0.2 * math.sqrt(self.images[0].numel())
+        elif self.normalize == "max_step":
+            cap = math.pi
+        else:
+            change = float(self.gradient().first_order_norm[0])
+            cap = 0.2 * math.sqrt(self.images[0].numel()) / change if change > 0 else 1.0
+        alphas = torch.linspace(0.0, cap, points + 1, dtype=torch.float64)
+        target = self._settings["target"]
+        probs = self.sweep(alphas).probs[:, target]
+        best = float(probs.max())
+        if best < float(probs[0]) + 0.01:
+            return _nice(cap)
+        first = int(torch.nonzero(probs >= best - 0.01)[0])
+        return _nice(min(cap, 2.0 * float(alphas[max(first, 1)])))
+
+    def __repr__(self) -> str:
+        s = self._settings
+        return (
+            f"Explorer({len(self.models)} model(s), {self.images.shape[0]} images "
+            f"{tuple(self.images.shape[1:])}, model={s['model']!r}, image={s['image']}, "
+            f"target={s['target']}, domain={s['domain']!r}, component={s['component']!r}, "
+            f"color={s['color']!r}, scales={s['scales']}, alpha={self._alpha:.3g})"
+        )
+
+
+@dataclass(frozen=True)
+class MagnifierState:
+    """What a :class:`Magnifier` shows: one frame, original and magnified.
+
+    Attributes
+    ----------
+    alpha, frame, attenuate
+        The settings.
+    original
+        ``C×H×W``: the input frame.
+    phase_based
+        ``C×H×W``: phase-based magnification at ``α``.
+    linear
+        ``C×H×W``: linear magnification at ``α`` (``None`` without a linear magnifier).
+    update_seconds
+        Wall time of the latest render.
+    """
+
+    alpha: float
+    frame: int
+    attenuate: bool
+    original: Tensor
+    phase_based: Tensor
+    linear: Tensor | None
+    update_seconds: float
+
+
+class Magnifier:
+    """A magnification slider's logic: a move renders one frame (one synthesis).
+
+    Parameters
+    ----------
+    phase
+        A :class:`~steerlens.magnify.PhaseMagnifier` (it holds the cached
+        decomposition and filtered phases).
+    linear
+        Optionally a :class:`~steerlens.magnify.LinearMagnifier` of the same
+        video, shown beside it for comparison.
+    alpha, frame, attenuate
+        Initial settings (``frame`` default: the frame of largest filtered
+        phase change, where the motion peaks; ``attenuate``: clip amplified
+        phases to ``±π/2``, see :meth:`~steerlens.magnify.PhaseMagnifier.render`).
+
+    Examples
+    --------
+    >>> from steerlens import magnify, signals
+    >>> d = signals.sinusoidal_displacement(8, amplitude=0.2, frequency=1.0, fs=8.0)
+    >>> video, _ = signals.moving_pattern(d, shape=(32, 32), wavelength=8.0)
+    >>> m = Magnifier(magnify.PhaseMagnifier(video, low=0.5, high=2.0, fs=8.0, height=2))
+    >>> s = m.set_alpha(10.0)
+    >>> tuple(s.phase_based.shape), s.frame, bool((m.set_alpha(0.0).phase_based == video[s.frame]).all())
+    ((1, 32, 32), 6, True)
+    """
+
+    def __init__(
+        self,
+        phase: PhaseMagnifier,
+        linear: LinearMagnifier | None = None,
+        *,
+        alpha: float = 0.0,
+        frame: int | None = None,
+        attenuate: bool = False,
+    ):
+        if not isinstance(phase, PhaseMagnifier):
+            raise TypeError(f"`phase` must be a steerlens.magnify.PhaseMagnifier, got {type(phase).__name__}.")
+        if linear is not None:
+            if not isinstance(linear, LinearMagnifier):
+                raise TypeError(
+                    f"`linear` must be a steerlens.magnify.LinearMagnifier or None, got {type(linear).__name__}."
+                )
+            if linear.video.shape != phase.video.shape:
+                raise ValueError(
+                    f"`linear` magnifies a video of shape {tuple(linear.video.shape)}, but `phase` one of "
+                    f"{tuple(phase.video.shape)}; build both from the same video."
+                )
+        self.phase = phase
+        self.linear = linear
+        self.num_frames = int(phase.video.shape[0])
+        if frame is None:
+            energy = sum(p.pow(2).flatten(1).sum(1) for p in phase.filtered_phase)
+            frame = int(energy.argmax())
+        self._frame = self._check_frame(frame)
+        self._alpha = _check_number(alpha, "alpha")
+        if not isinstance(attenuate, bool):
+            raise TypeError(f"`attenuate` must be True or False, got {type(attenuate).__name__}.")
+        self._attenuate = attenuate
+        self._state = self._render()
+
+    def _check_frame(self, frame) -> int:
+        check_int(frame, "frame")
+        if not 0 <= frame < self.num_frames:
+            raise ValueError(f"`frame` must be in [0, {self.num_frames}), got {frame}.")
+        return frame
+
+    @property
+    def state(self) -> MagnifierState:
+        """What the magnifier shows now."""
+        return self._state
+
+    def _render(self) -> MagnifierState:
+        start = time.perf_counter()
+        a, f = self._alpha, self._frame
+        phase = self.phase.render(a, frame_index=f, attenuate=self._attenuate)[0]
+        linear = self.linear.render(a, frame_index=f)[0] if self.linear is not None else None
+        self._state = MagnifierState(a, f, self._attenuate, self.phase.video[f], phase, linear,
+                                     time.perf_counter() - start)
+        return self._state
+
+    def set_alpha(self, alpha: float) -> MagnifierState:
+        """Render the current frame at a new ``α`` (one synthesis)."""
+        self._alpha = _check_number(alpha, "alpha")
+        return self._render()
+
+    def set_frame(self, frame: int) -> MagnifierState:
+        """Show another frame of the video at the current ``α``."""
+        self._frame = self._check_frame(frame)
+        return self._render()
+
+    def set_attenuate(self, attenuate: bool) -> MagnifierState:
+        """Switch the clipping of large amplified phases on or off."""
+        if not isinstance(attenuate, bool):
+            raise TypeError(f"`attenuate` must be True or False, got {type(attenuate).__name__}.")
+        self._attenuate = attenuate
+        return self._render()
+
+    def sweep(self, alphas: Sequence[float]) -> tuple[Tensor, Tensor | None]:
+        """The current frame at every ``α``: phase-based ``K×C×H×W`` and linear (or ``None``)."""
+        f, att = self._frame, self._attenuate
+        phase = torch.cat([self.phase.render(float(a), frame_index=f, attenuate=att) for a in alphas])
+        linear = (
+            torch.cat([self.linear.render(float(a), frame_index=f) for a in alphas])
+            if self.linear is not None else None
+        )
+        return phase, linear
