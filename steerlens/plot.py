@@ -41,8 +41,8 @@ __all__ = [
     "save_gif",
 ]
 
-#: Width of the book's content column in inches (about 690 CSS px at :data:`DPI`).
-COLUMN_WIDTH = 6.9
+#: Width of the book's content column in inches: 685 CSS px at :data:`DPI` (the column is 688 px).
+COLUMN_WIDTH = 6.85
 #: Resolution of the book's figures: one figure pixel is one CSS pixel.
 DPI = 100
 #: The smallest font size (points) any figure of the book uses; at :data:`DPI` it is 12.5 px.
@@ -115,7 +115,7 @@ def figure(
     --------
     >>> fig, axes = figure(3, aspect=1.0)
     >>> float(round(fig.get_figwidth(), 2)), len(axes)
-    (6.9, 3)
+    (6.85, 3)
     """
     import matplotlib.pyplot as plt
 
