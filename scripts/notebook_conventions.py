@@ -76,6 +76,17 @@ def launch_note(nb_path: Path | str) -> str:
     )
 
 
+def toc_files() -> list[str]:
+    """Every page of the book as listed in _toc.yml (paths without suffix, root first)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        for ch in part.get("chapters", []):
+            files.append(ch["file"])
+            files += [s["file"] for s in ch.get("sections", [])]
+    return files
+
+
 def chapter_notebooks() -> list[Path]:
     return sorted((ROOT / "book").glob("*.ipynb"))
 

@@ -55,7 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from screenshots import ARGS, HTML, book_pages, wait_until_rendered  # noqa: E402
+from screenshots import ARGS, HTML, select_pages, wait_until_rendered  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 900
 MIN_SCALE = 0.72  # rendered / natural width of a figure (9 pt at 100 dpi -> >= 9 CSS px)
@@ -564,13 +564,9 @@ def main() -> int:
     p.add_argument("--details", action="store_true", help="print every offending snippet")
     args = p.parse_args()
 
-    pages = book_pages(args.html)
-    if not pages:
-        print(f"No built pages in {args.html}: run `make book` first.", file=sys.stderr)
+    pages = select_pages(args.html, args.pages)
+    if pages is None:
         return 2
-    if args.pages:
-        wanted = {n.removesuffix(".html") for n in args.pages}
-        pages = [q for q in pages if q.stem in wanted]
     if chromium() is None:
         print("Chromium is not installed (apt-get install chromium).", file=sys.stderr)
         return 2

@@ -34,6 +34,24 @@ def book_pages(html: Path = HTML) -> list[Path]:
     return pages
 
 
+def select_pages(html: Path, names: list[str]) -> list[Path] | None:
+    """The built pages named (every page when none is named); None, with the reason printed,
+    when the book is not built or a name is unknown."""
+    pages = book_pages(html)
+    if not pages:
+        print(f"No built pages in {html}: run `make book` first.", file=sys.stderr)
+        return None
+    if not names:
+        return pages
+    wanted = {name.removesuffix(".html") for name in names}
+    unknown = wanted - {q.stem for q in pages}
+    if unknown:
+        print(f"Unknown page(s): {', '.join(sorted(unknown))}; pages are: "
+              f"{', '.join(q.stem for q in pages)}", file=sys.stderr)
+        return None
+    return [q for q in pages if q.stem in wanted]
+
+
 def wait_until_rendered(page) -> None:
     """Wait for the load event, MathJax's typesetting and the widget renderer."""
     page.wait_for_load_state("load")
@@ -88,18 +106,9 @@ def main() -> int:
     p.add_argument("--html", type=Path, default=HTML, help="the built book (default _build/html)")
     p.add_argument("--no-slices", action="store_true", help="only the full-page captures")
     args = p.parse_args()
-    pages = book_pages(args.html)
-    if not pages:
-        print(f"No built pages in {args.html}: run `make book` first.", file=sys.stderr)
+    pages = select_pages(args.html, args.pages)
+    if pages is None:
         return 2
-    if args.pages:
-        wanted = {name.removesuffix(".html") for name in args.pages}
-        unknown = wanted - {q.stem for q in pages}
-        if unknown:
-            print(f"Unknown page(s): {', '.join(sorted(unknown))}; pages are: "
-                  f"{', '.join(q.stem for q in pages)}", file=sys.stderr)
-            return 2
-        pages = [q for q in pages if q.stem in wanted]
     capture(pages, args.out, slices=not args.no_slices)
     print(f"\n{len(pages)} page(s) captured in {args.out}")
     return 0

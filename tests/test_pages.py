@@ -16,25 +16,20 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import notebook_conventions as conv  # noqa: E402
 import page_audit as pa  # noqa: E402
+import screenshots as shots  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
 
 
 def _toc_pages() -> list[str]:
     """Every page of the book, from _toc.yml (known before the book is built)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        for ch in part.get("chapters", []):
-            files.append(ch["file"])
-            files += [s["file"] for s in ch.get("sections", [])]
-    return [Path(f).with_suffix(".html").as_posix() for f in files]
+    return [Path(f).with_suffix(".html").as_posix() for f in conv.toc_files()]
 
 
 PAGES = _toc_pages()
@@ -69,7 +64,7 @@ def audit(browser, built_book):
 
 @pytest.mark.book
 def test_the_gate_covers_every_built_page(built_book):
-    built = {p.relative_to(built_book).as_posix() for p in pa.book_pages(built_book)}
+    built = {p.relative_to(built_book).as_posix() for p in shots.book_pages(built_book)}
     assert built <= set(PAGES), f"built pages the gate does not check: {sorted(built - set(PAGES))}"
 
 
