@@ -5,11 +5,28 @@ steerable pyramid), take the classifier's gradient with respect to the
 coefficients' phase (or amplitude), and amplify that one-step gradient the
 way phase-based motion magnification amplifies tiny motions.
 
-Module map (data flows left to right; no module imports one to its right)::
+Module map (data flows down; a module imports only modules above it or in its own row, and the
+package has no import cycle: ``tests/test_lens_imports.py`` checks both)::
 
-    transforms  →  lens  →  (evaluate, plot, widgets)
-         ↘  flow, magnify
+    _checks, _images, resample          argument checks; image↔uint8 and tiling;
+                                        one home for shifts, blur, luminance
+    _classifier                         the one model-call path: eval mode, logits
+                                        checks, class indices, batched read-outs
+    transforms/  →  lens/               coordinates; the method
+         ↘  flow, magnify               implied displacements; motion magnification
+    signals/, data/, models/            known-answer signals; data sets; the zoo
+    evaluate/                           warps, read-outs, bootstrap, comparison
+    plot, widgets/                      pictures and scrubbers; ipywidgets
 
+``resample``
+    Sub-pixel translation and warps, global shift measurement, Gaussian blur
+    (replicated or circular boundary) and luminance: the primitives every other
+    module resamples with, each in one place.
+``_classifier`` (private)
+    Calling a classifier: :func:`eval_context` (every submodule in eval mode,
+    each one's own mode restored), logits checks (dict outputs, 1-D logits,
+    NaN/Inf), class indices and names, batched ``logits_of``. The lens and
+    ``evaluate`` both read models through it.
 ``transforms/`` (subpackage)
     Invertible coordinates with one interface: ``_base`` (:class:`Coefficients`,
     the ``Transform`` interface, the polar edit, YIQ colour), ``pixel``
@@ -17,15 +34,35 @@ Module map (data flows left to right; no module imports one to its right)::
     an ``nn.Module`` whose masks are buffers) and ``_masks`` (the pyramid's masks
     in closed form, float64, in a bounded cache).
 ``lens/`` (subpackage)
-    The method: ``_lens`` (:class:`SteerableLens`), ``_objectives`` (calling the
-    model: eval mode, logits checks, objectives), ``_line`` (synthesis along a
-    gradient line), ``_budget`` (matched-budget edits; it receives the gradient
-    pass as an argument), ``_results`` (:class:`Gradient`, :class:`MorphResult`,
-    :class:`EditResult`).
+    The method: ``_lens`` (:class:`SteerableLens`), ``_objectives`` (the
+    objectives; calls the model through ``_classifier``), ``_line`` (synthesis
+    along a gradient line, clamped so no α overflows), ``_budget``
+    (matched-budget edits; it receives the gradient pass as an argument and
+    never calls back into the lens), ``_results`` (:class:`Gradient`,
+    :class:`MorphResult`, :class:`EditResult`), ``_validate`` (input checks).
 ``flow``
     The displacement field a phase edit implies.
 ``magnify``
     Eulerian and phase-based motion magnification of videos.
+``signals/`` (subpackage)
+    ``patterns`` (gratings, Gabor patches, quadrature responses) and ``motion``
+    (synthetic videos and images under a known displacement).
+``data/`` (subpackage)
+    ``LabeledImages`` (the one dataset base class), the synthetic blob task, the
+    shipped MNIST digits, natural images and their shifts task.
+``models/`` (subpackage)
+    Small architectures, training (incl. L2 PGD), the shipped zoo, ImageNet
+    loaders; :func:`models.eval_mode` is ``_classifier``'s context.
+``evaluate/`` (subpackage)
+    ``warps`` (smooth-warp fits, explained energy ``E``), ``readouts`` (target
+    probability, judge agreement), ``bootstrap`` (paired bootstrap intervals) and
+    ``comparison`` (the matched-budget experiment runner; the only part that
+    imports the lens).
+``plot``
+    The book's figure style, morph strips, pyramid bands, static scrubbers, GIFs.
+``widgets/`` (subpackage)
+    ``logic`` (explorer and magnifier state, no ipywidgets), ``views`` (the
+    ipywidgets views and their static fallbacks), ``pictures`` (PNG encoding).
 
 >>> import torch
 >>> import steerlens as sl
