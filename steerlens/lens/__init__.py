@@ -20,8 +20,8 @@ The main entry point is :class:`SteerableLens`. Its results are
 :meth:`SteerableLens.frames_from_gradient` turn it into images without more
 gradient work), :class:`MorphResult` and :class:`EditResult`.
 
-Module map
-----------
+Modules of the lens
+-------------------
 ``_lens``
     :class:`SteerableLens`: settings, the gradient pass, frames, morphs, edits.
 ``_objectives``

@@ -17,8 +17,8 @@ Colour is handled here too: ``color="rgb"`` decomposes every channel,
 and keeps the chroma ``I, Q`` untouched (the choice of the seed paper's authors
 for natural images). Grey images (one channel) ignore the setting.
 
-Module map
-----------
+Modules of the transforms
+-------------------------
 ``_base``
     :class:`Coefficients`, the :class:`Transform` interface (analysis,
     synthesis, the polar edit) and the YIQ colour conversion.
