@@ -11,6 +11,13 @@ import torch
 # One device for the whole suite; set STEERLENS_TEST_DEVICE=cuda to run the CUDA path.
 DEVICE = torch.device(os.environ.get("STEERLENS_TEST_DEVICE", "cpu"))
 torch.set_num_threads(int(os.environ.get("STEERLENS_TEST_THREADS", "2")))
+if DEVICE.type == "cuda":
+    # The suite compares batched with single-image results at float32 tolerances and repeats
+    # calls with torch.equal: keep cuDNN exact (no TF32) and deterministic on a GPU.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ DOMAINS = ["pixel", "fourier", "csp"]
 COMPONENTS = ["phase", "amplitude", "joint"]
 
 
-def _net(channels=1, size=16, classes=4, seed=0, dtype=torch.float32):
+def _net(channels=1, size=16, classes=4, seed=0, dtype=torch.float32, device="cpu"):
     """A small smooth classifier (tanh, so finite differences see no kinks)."""
     gen = torch.Generator().manual_seed(seed)
     net = nn.Sequential(
@@ -30,7 +30,7 @@ def _net(channels=1, size=16, classes=4, seed=0, dtype=torch.float32):
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=gen) * 0.3)
-    return net.to(dtype).eval()
+    return net.to(device=device, dtype=dtype).eval()
 
 
 def _images(batch=2, channels=1, size=16, dtype=torch.float32, device="cpu"):
@@ -65,25 +65,25 @@ def test_alpha_zero_is_identity(domain, component, color, device):
     assert (frames[:, 1] - x).abs().max() > 1e-3  # α ≠ 0 does change the image
 
 
-def test_extrapolation_is_deterministic():
-    x = _images(channels=3)
-    lens = SteerableLens(_net(3), component="joint", height=2)
+def test_extrapolation_is_deterministic(device):
+    x = _images(channels=3, device=device)
+    lens = SteerableLens(_net(3, device=device), component="joint", height=2)
     a = lens.extrapolate(x, torch.tensor([0, 3]), torch.linspace(0, 2, 5))
     b = lens.extrapolate(x, torch.tensor([0, 3]), torch.linspace(0, 2, 5))
     assert torch.equal(a, b)
 
 
-def test_one_transform_per_image_shape_is_built_and_reused():
-    lens = SteerableLens(_net(3), height=2)
-    lens.extrapolate(_images(channels=3), 0, [0.0, 1.0])
-    lens.edit(_images(batch=1, channels=3), 1, 0.2, max_steps=3)
+def test_one_transform_per_image_shape_is_built_and_reused(device):
+    lens = SteerableLens(_net(3, device=device), height=2)
+    lens.extrapolate(_images(channels=3, device=device), 0, [0.0, 1.0])
+    lens.edit(_images(batch=1, channels=3, device=device), 1, 0.2, max_steps=3)
     assert list(lens._transforms) == [(16, 16)]
     assert lens.transform((16, 16)) is lens.transform((16, 16))
 
 
-def test_follows_input_dtype():
-    x = _images(dtype=torch.float64)
-    lens = SteerableLens(_net(dtype=torch.float64), height=2)
+def test_follows_input_dtype(device):
+    x = _images(dtype=torch.float64, device=device)
+    lens = SteerableLens(_net(dtype=torch.float64, device=device), height=2)
     frames = lens.extrapolate(x, 0, [0.0, 1.0])
     assert frames.dtype == torch.float64
     assert (frames[:, 0] - x).abs().max() < 1e-5
@@ -107,11 +107,11 @@ def _edited_loss(model, transform, coeffs, target, delta=None, eta=None, shift=N
     [("csp", "phase"), ("csp", "amplitude"), ("csp", "joint"),
      ("fourier", "phase"), ("fourier", "amplitude"), ("pixel", "phase")],
 )
-def test_gradient_matches_finite_differences(domain, component):
+def test_gradient_matches_finite_differences(domain, component, device):
     # float64 end to end: directional derivative along a random direction
-    model = _net(3, dtype=torch.float64)
-    x = _images(channels=3, dtype=torch.float64)
-    target = torch.tensor([2, 0])
+    model = _net(3, dtype=torch.float64, device=device)
+    x = _images(channels=3, dtype=torch.float64, device=device)
+    target = torch.tensor([2, 0], device=device)
     lens = SteerableLens(model, domain=domain, component=component, normalize="none", height=2)
     g = lens.gradient(x, target)
     t = lens.transform((16, 16))
@@ -119,7 +119,8 @@ def test_gradient_matches_finite_differences(domain, component):
     gen = torch.Generator().manual_seed(1)
 
     def rand_like(b):
-        return torch.randn(b.real.shape if b.is_complex() else b.shape, generator=gen, dtype=torch.float64)
+        shape = b.real.shape if b.is_complex() else b.shape
+        return torch.randn(shape, generator=gen, dtype=torch.float64).to(b.device)
 
     r_delta = [rand_like(b) for b in c0.bands] if g.grad_phase is not None else None
     r_eta = [rand_like(b) for b in c0.bands] if g.grad_log_amplitude is not None else None
@@ -144,11 +145,11 @@ def test_gradient_matches_finite_differences(domain, component):
 
 
 @pytest.mark.parametrize("domain", ["csp", "fourier"])
-def test_polar_gradients_match_the_complex_formula(domain):
+def test_polar_gradients_match_the_complex_formula(domain, device):
     # METHOD §3: with g = ∂L/∂Re c + i ∂L/∂Im c, ∂L/∂δ = Im(g c̄⁰) and ∂L/∂η = Re(ḡ c⁰)
-    model = _net(1, dtype=torch.float64)
-    x = _images(channels=1, dtype=torch.float64)
-    target = torch.tensor([1, 3])
+    model = _net(1, dtype=torch.float64, device=device)
+    x = _images(channels=1, dtype=torch.float64, device=device)
+    target = torch.tensor([1, 3], device=device)
     g = SteerableLens(model, domain=domain, component="joint", normalize="none", height=2).gradient(x, target)
     t = g.transform
     c0 = t.analyze(x)
@@ -163,9 +164,10 @@ def test_polar_gradients_match_the_complex_formula(domain):
 
 
 @pytest.mark.parametrize("domain,component", [("csp", "phase"), ("csp", "joint"), ("fourier", "phase"), ("pixel", "phase")])
-def test_small_step_lowers_loss_by_alpha_times_squared_gradient_norm(domain, component):
-    model = _net(1, dtype=torch.float64)
-    x = _images(batch=1, channels=1, dtype=torch.float64)
+def test_small_step_lowers_loss_by_alpha_times_squared_gradient_norm(domain, component, device):
+    model = _net(1, dtype=torch.float64, device=device)
+    x = _images(batch=1, channels=1, dtype=torch.float64, device=device)
+    three = torch.tensor([3], device=device)
     lens = SteerableLens(model, domain=domain, component=component, normalize="none", height=2)
     g = lens.gradient(x, 3)
     squared = sum(
@@ -174,17 +176,17 @@ def test_small_step_lowers_loss_by_alpha_times_squared_gradient_norm(domain, com
         for t in grads
     )
     alpha = 1e-3 / math.sqrt(squared)
-    assert float(g.loss) == pytest.approx(_nll_value(model, x, torch.tensor([3])), rel=1e-12)
+    assert float(g.loss) == pytest.approx(_nll_value(model, x, three), rel=1e-12)
     # baseline: the α = 0 frame (x up to reconstruction error)
-    loss0 = _nll_value(model, lens.apply(g, 0.0), torch.tensor([3]))
-    loss1 = _nll_value(model, lens.apply(g, alpha), torch.tensor([3]))
+    loss0 = _nll_value(model, lens.apply(g, 0.0), three)
+    loss1 = _nll_value(model, lens.apply(g, alpha), three)
     assert (loss0 - loss1) / (alpha * squared) == pytest.approx(1.0, abs=0.01)
 
 
 @pytest.mark.parametrize("domain", ["csp", "pixel"])
-def test_per_image_targets_equal_single_image_calls(domain):
-    model = _net(3)
-    x = _images(batch=3, channels=3)
+def test_per_image_targets_equal_single_image_calls(domain, device):
+    model = _net(3, device=device)
+    x = _images(batch=3, channels=3, device=device)
     target = torch.tensor([0, 2, 1])
     lens = SteerableLens(model, domain=domain, height=2)
     batch = lens.extrapolate(x, target, [0.0, 1.0, 2.0])
@@ -199,10 +201,10 @@ def test_per_image_targets_equal_single_image_calls(domain):
             assert torch.allclose(a[i : i + 1], b, rtol=1e-4, atol=1e-7)
 
 
-def test_gradient_is_finite_on_a_constant_image():
-    x = torch.full((1, 1, 16, 16), 0.5)
+def test_gradient_is_finite_on_a_constant_image(device):
+    x = torch.full((1, 1, 16, 16), 0.5, device=device)
     for component in COMPONENTS:
-        lens = SteerableLens(_net(), component=component, height=2)
+        lens = SteerableLens(_net(device=device), component=component, height=2)
         g = lens.gradient(x, 1)
         for part in (g.grad_phase, g.grad_log_amplitude):
             for t in part or []:
@@ -215,38 +217,39 @@ def test_gradient_is_finite_on_a_constant_image():
 # ---------------------------------------------------------------------------
 
 
-def test_l2_normalisation_makes_alpha_the_first_order_image_change():
-    x = _images(channels=3)
+def test_l2_normalisation_makes_alpha_the_first_order_image_change(device):
+    x = _images(channels=3, device=device)
+    ones = torch.ones(2, device=device)
     for domain in DOMAINS:
-        lens = SteerableLens(_net(3), domain=domain, component="joint", normalize="l2", height=2)
+        lens = SteerableLens(_net(3, device=device), domain=domain, component="joint", normalize="l2", height=2)
         g = lens.gradient(x, 1)
-        assert torch.allclose(g.first_order_norm, torch.ones(2), atol=1e-5)
+        assert torch.allclose(g.first_order_norm, ones, atol=1e-5)
         eps = 1e-3
         change = (lens.apply(g, eps) - lens.apply(g, -eps)).flatten(1).norm(dim=1) / (2 * eps)
-        assert torch.allclose(change, torch.ones(2), rtol=1e-2)
+        assert torch.allclose(change, ones, rtol=1e-2)
 
 
-def test_max_step_normalisation_makes_the_largest_step_one():
-    x = _images(channels=1)
-    lens = SteerableLens(_net(), component="joint", normalize="max_step", height=2)
+def test_max_step_normalisation_makes_the_largest_step_one(device):
+    x = _images(channels=1, device=device)
+    lens = SteerableLens(_net(device=device), component="joint", normalize="max_step", height=2)
     g = lens.gradient(x, 2)
     steps = [t for part in (g.step_phase, g.step_log_amplitude) for t in part]
     largest = torch.stack([t.abs().flatten(1).amax(1) for t in steps]).amax(0)
-    assert torch.allclose(largest, torch.ones(2))
-    px = SteerableLens(_net(), domain="pixel", normalize="max_step").gradient(x, 2)
-    assert torch.allclose(px.step_pixel[0].abs().flatten(1).amax(1), torch.ones(2))
+    assert torch.allclose(largest, torch.ones(2, device=device))
+    px = SteerableLens(_net(device=device), domain="pixel", normalize="max_step").gradient(x, 2)
+    assert torch.allclose(px.step_pixel[0].abs().flatten(1).amax(1), torch.ones(2, device=device))
 
 
-def test_no_normalisation_uses_the_raw_negative_gradient():
-    g = SteerableLens(_net(), normalize="none", height=2).gradient(_images(), 0)
-    assert torch.equal(g.unit, torch.ones(2))
+def test_no_normalisation_uses_the_raw_negative_gradient(device):
+    g = SteerableLens(_net(device=device), normalize="none", height=2).gradient(_images(device=device), 0)
+    assert torch.equal(g.unit, torch.ones(2, device=device))
     for step, grad in zip(g.step_phase, g.grad_phase, strict=True):
         assert torch.equal(step, -grad)
 
 
-def test_scale_weights_freeze_and_weight_bands():
-    model = _net()
-    x = _images(batch=1)
+def test_scale_weights_freeze_and_weight_bands(device):
+    model = _net(device=device)
+    x = _images(batch=1, device=device)
     lens = SteerableLens(model, height=2, normalize="none", scale_weights=[0.0, 2.0])
     g = lens.gradient(x, 1)
     assert g.step_phase[0] is None
@@ -278,19 +281,19 @@ def sweep_path(request, monkeypatch):
 
 @pytest.mark.parametrize("component", COMPONENTS)
 @pytest.mark.parametrize("downsample", [False, True])
-def test_sweep_equals_reference_synthesis_of_every_frame(component, downsample, sweep_path):
+def test_sweep_equals_reference_synthesis_of_every_frame(component, downsample, sweep_path, device):
     # The fast paths (real parts, rfft filters, three-term recurrence or one batch)
     # against the definition: plenoptic's recon of c⁰·exp(αv + iαu), clipped.
-    x = _images(batch=2, channels=3, size=32)
-    lens = SteerableLens(_net(3, size=32), component=component, downsample=downsample)
+    x = _images(batch=2, channels=3, size=32, device=device)
+    lens = SteerableLens(_net(3, size=32, device=device), component=component, downsample=downsample)
     g = lens.gradient(x, torch.tensor([1, 2]))
     t, c0 = g.transform, g.coefficients
     # equally spaced (the recurrence; α = 0 first, second, or absent) and not
     for alphas in (
-        torch.linspace(-1.0, 4.5, 12),
-        torch.tensor([-0.5, 0.0, 0.5, 1.0]),
-        torch.linspace(0.0, 3.0, 5),
-        torch.tensor([0.0, 0.3, 2.0, 2.1, 5.0]),
+        torch.linspace(-1.0, 4.5, 12, device=device),
+        torch.tensor([-0.5, 0.0, 0.5, 1.0], device=device),
+        torch.linspace(0.0, 3.0, 5, device=device),
+        torch.tensor([0.0, 0.3, 2.0, 2.1, 5.0], device=device),
     ):
         frames = lens.frames_from_gradient(g, alphas)
         # the reference for all K frames in one recon_pyr call: batch K·B, frame-major
@@ -310,10 +313,10 @@ def test_sweep_equals_reference_synthesis_of_every_frame(component, downsample, 
             assert (frames[:, j] - unclipped[:, j].clamp(0, 1)).abs().max() < tol, (alphas, j)
 
 
-def test_long_equally_spaced_sweep_does_not_drift(monkeypatch):
+def test_long_equally_spaced_sweep_does_not_drift(monkeypatch, device):
     monkeypatch.setattr(sl.lens._line, "BATCH_ELEMENTS", 0)  # the recurrence
-    x = _images(batch=1, channels=1, size=32)
-    lens = SteerableLens(_net(1, size=32), component="joint")
+    x = _images(batch=1, channels=1, size=32, device=device)
+    lens = SteerableLens(_net(1, size=32, device=device), component="joint")
     g = lens.gradient(x, 0)
     alphas = torch.linspace(0, 20, 60)
     frames = lens.frames_from_gradient(g, alphas)
@@ -323,12 +326,12 @@ def test_long_equally_spaced_sweep_does_not_drift(monkeypatch):
 
 @pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("color", ["rgb", "luminance"])
-def test_sweep_equals_direct_frames_in_every_domain_and_color(domain, color, sweep_path):
-    x = _images(batch=2, channels=3)
+def test_sweep_equals_direct_frames_in_every_domain_and_color(domain, color, sweep_path, device):
+    x = _images(batch=2, channels=3, device=device)
     # (amplitude edits of the CSP grow exponentially: their float32 error is tested,
     # relative to their size, against the reference above)
     component = "phase" if domain == "csp" else "joint"
-    lens = SteerableLens(_net(3), domain=domain, component=component, color=color)
+    lens = SteerableLens(_net(3, device=device), domain=domain, component=component, color=color)
     g = lens.gradient(x, 1)
     alphas = torch.linspace(0, 3, 4)
     frames = lens.frames_from_gradient(g, alphas)
@@ -338,9 +341,9 @@ def test_sweep_equals_direct_frames_in_every_domain_and_color(domain, color, swe
     assert torch.allclose(per_image[0], frames[0, 0]) and torch.allclose(per_image[1], frames[1, 3])
 
 
-def test_phase_cap_clamps_every_phase_change():
-    x = _images(batch=1, channels=1)
-    lens = SteerableLens(_net(), normalize="none", height=2)
+def test_phase_cap_clamps_every_phase_change(device):
+    x = _images(batch=1, channels=1, device=device)
+    lens = SteerableLens(_net(device=device), normalize="none", height=2)
     g = lens.gradient(x, 1)
     t, c0 = g.transform, g.coefficients
     alpha, cap = 400.0, 0.2
@@ -351,17 +354,17 @@ def test_phase_cap_clamps_every_phase_change():
     assert (lens.apply(g, alpha) - reference).abs().max() > 1e-3
 
 
-def test_luminance_edits_keep_the_chroma():
-    x = _images(batch=1, channels=3)
-    lens = SteerableLens(_net(3), color="luminance", height=2)
+def test_luminance_edits_keep_the_chroma(device):
+    x = _images(batch=1, channels=3, device=device)
+    lens = SteerableLens(_net(3, device=device), color="luminance", height=2)
     frame = lens.extrapolate(x, 0, [0.5])[:, 0]
     assert torch.allclose(sl.transforms.rgb_to_yiq(frame)[:, 1:], sl.transforms.rgb_to_yiq(x)[:, 1:], atol=1e-5)
     assert (frame - x).abs().max() > 1e-3
 
 
-def test_preprocess_is_applied_before_the_model():
-    model = _net(3)
-    x = _images(batch=1, channels=3)
+def test_preprocess_is_applied_before_the_model(device):
+    model = _net(3, device=device)
+    x = _images(batch=1, channels=3, device=device)
 
     def normalise(images):
         return (images - 0.5) / 0.25
@@ -378,14 +381,14 @@ def test_preprocess_is_applied_before_the_model():
 # ---------------------------------------------------------------------------
 
 
-def test_morph_frames_probabilities_and_alphas():
-    model = _net(3)
-    x = _images(batch=2, channels=3)
+def test_morph_frames_probabilities_and_alphas(device):
+    model = _net(3, device=device)
+    x = _images(batch=2, channels=3, device=device)
     lens = SteerableLens(model, height=2)
     m = lens.morph(x, torch.tensor([1, 3]), n_frames=5, alpha=0.5)
     assert isinstance(m, MorphResult)
     assert m.frames.shape == (2, 5, 3, 16, 16) and m.probs.shape == (2, 5, 4)
-    assert torch.allclose(m.alphas, torch.tensor([0.0, 0.5, 1.0, 1.5, 2.0]))
+    assert torch.allclose(m.alphas.cpu(), torch.tensor([0.0, 0.5, 1.0, 1.5, 2.0]))
     assert torch.equal(m.frames, lens.extrapolate(x, torch.tensor([1, 3]), m.alphas))
     with torch.no_grad():
         expected = model(m.frames[:, 2]).softmax(1)
@@ -401,10 +404,10 @@ def test_morph_frames_probabilities_and_alphas():
 
 @pytest.mark.parametrize("regime", ["fixed", "live", "persistent"])
 @pytest.mark.parametrize("domain", DOMAINS)
-def test_edit_stops_at_the_budget(regime, domain):
-    x = _images(batch=2, channels=1)
-    lens = SteerableLens(_net(), domain=domain, height=2)
-    budget = torch.tensor([0.3, 0.6])  # within reach of a one-step phase line on 16×16
+def test_edit_stops_at_the_budget(regime, domain, device):
+    x = _images(batch=2, channels=1, device=device)
+    lens = SteerableLens(_net(device=device), domain=domain, height=2)
+    budget = torch.tensor([0.3, 0.6], device=device)  # within reach of a one-step phase line on 16×16
     e = lens.edit(x, torch.tensor([1, 2]), budget, regime=regime, max_steps=40)
     assert isinstance(e, EditResult) and e.regime == regime
     assert e.attained.all()
@@ -415,7 +418,7 @@ def test_edit_stops_at_the_budget(regime, domain):
     assert e.path.shape[:2] == e.path_distance.shape and torch.equal(e.path[:, -1], e.images)
     assert (e.path_distance[:, :-1] <= budget[:, None] * 1.0001).all()
     with torch.no_grad():
-        source_prob = _net()(x).softmax(1)[[0, 1], [1, 2]]
+        source_prob = _net(device=device)(x).softmax(1)[[0, 1], [1, 2]]
     assert (e.target_prob > source_prob).all()
     if regime == "fixed":
         assert e.steps.tolist() == [1, 1]
@@ -423,27 +426,27 @@ def test_edit_stops_at_the_budget(regime, domain):
         assert (e.steps > 1).all()
 
 
-def test_edit_reports_an_unreachable_budget():
-    x = _images(batch=1, channels=1)
-    lens = SteerableLens(_net(), height=2)
+def test_edit_reports_an_unreachable_budget(device):
+    x = _images(batch=1, channels=1, device=device)
+    lens = SteerableLens(_net(device=device), height=2)
     e = lens.edit(x, 1, budget=100.0, regime="persistent", max_steps=3)  # ‖x − x⁰‖ ≤ 16 on 16×16
     assert not e.attained.any() and e.steps.tolist() == [3] and (e.distance < 100).all()
     f = lens.edit(x, 1, budget=100.0, regime="fixed", max_steps=3)
     assert not f.attained.any()
 
 
-def test_edit_with_phase_cap_and_explicit_step_size():
-    x = _images(batch=1, channels=1)
-    lens = SteerableLens(_net(), height=2, normalize="max_step")
+def test_edit_with_phase_cap_and_explicit_step_size(device):
+    x = _images(batch=1, channels=1, device=device)
+    lens = SteerableLens(_net(device=device), height=2, normalize="max_step")
     capped = lens.edit(x, 1, budget=1.0, regime="persistent", phase_cap=0.05, step_size=0.5, max_steps=200)
     free = lens.edit(x, 1, budget=1.0, regime="persistent", step_size=0.5, max_steps=200)
     assert capped.attained.all() and free.attained.all()
     assert capped.steps.item() > free.steps.item()  # small phase steps need more of them
 
 
-def test_persistent_and_live_differ_from_fixed():
-    x = _images(batch=1, channels=1)
-    lens = SteerableLens(_net(), height=2)
+def test_persistent_and_live_differ_from_fixed(device):
+    x = _images(batch=1, channels=1, device=device)
+    lens = SteerableLens(_net(device=device), height=2)
     fixed = lens.edit(x, 1, budget=0.5, regime="fixed", max_steps=30)
     persistent = lens.edit(x, 1, budget=0.5, regime="persistent", max_steps=30)
     live = lens.edit(x, 1, budget=0.5, regime="live", max_steps=30)
@@ -468,11 +471,11 @@ def _bn_model():
     )
 
 
-def test_training_model_is_switched_to_eval_with_one_warning_and_restored():
-    model = _bn_model()
+def test_training_model_is_switched_to_eval_with_one_warning_and_restored(device):
+    model = _bn_model().to(device)
     model.train()
     model[2].eval()  # a submodule with its own mode must get it back
-    x = _images(batch=2)
+    x = _images(batch=2, device=device)
     lens = SteerableLens(model, height=2)
     with pytest.warns(UserWarning, match="training mode"):
         first = lens.extrapolate(x, 1, [0.0, 1.0])
@@ -487,17 +490,17 @@ def test_training_model_is_switched_to_eval_with_one_warning_and_restored():
     assert torch.equal(m.frames, first)
 
 
-def test_model_in_eval_mode_gives_no_warning_and_keeps_its_mode():
-    model = _bn_model().eval()
+def test_model_in_eval_mode_gives_no_warning_and_keeps_its_mode(device):
+    model = _bn_model().to(device).eval()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        SteerableLens(model, height=2).gradient(_images(), 0)
+        SteerableLens(model, height=2).gradient(_images(device=device), 0)
     assert not model.training
 
 
-def test_model_parameter_gradients_are_left_alone():
-    model = _net()
-    SteerableLens(model, height=2).gradient(_images(), 0)
+def test_model_parameter_gradients_are_left_alone(device):
+    model = _net(device=device)
+    SteerableLens(model, height=2).gradient(_images(device=device), 0)
     assert all(p.grad is None for p in model.parameters())
 
 
@@ -506,19 +509,23 @@ def test_model_parameter_gradients_are_left_alone():
 # ---------------------------------------------------------------------------
 
 
-def test_objectives():
-    logits = torch.tensor([[1.0, 3.0, -2.0], [0.5, 0.0, 4.0]])
-    target = torch.tensor([0, 1])
+def test_objectives(device):
+    logits = torch.tensor([[1.0, 3.0, -2.0], [0.5, 0.0, 4.0]], device=device)
+    target = torch.tensor([0, 1], device=device)
+
+    def expected(values):
+        return torch.tensor(values, device=device)
+
     assert torch.allclose(objective_loss(logits, target, "nll"), nn.functional.cross_entropy(logits, target, reduction="none"))
-    assert torch.equal(objective_loss(logits, target, "logit"), torch.tensor([-1.0, -0.0]))
-    assert torch.equal(objective_loss(logits, target, "margin"), torch.tensor([2.0, 4.0]))
-    assert torch.equal(objective_loss(logits, target, "margin", torch.tensor([2, 0])), torch.tensor([-3.0, 0.5]))
+    assert torch.equal(objective_loss(logits, target, "logit"), expected([-1.0, -0.0]))
+    assert torch.equal(objective_loss(logits, target, "margin"), expected([2.0, 4.0]))
+    assert torch.equal(objective_loss(logits, target, "margin", torch.tensor([2, 0], device=device)), expected([-3.0, 0.5]))
 
 
 @pytest.mark.parametrize("objective", ["logit", "margin"])
-def test_other_objectives_drive_toward_the_target(objective):
-    model = _net()
-    x = _images(batch=1)
+def test_other_objectives_drive_toward_the_target(objective, device):
+    model = _net(device=device)
+    x = _images(batch=1, device=device)
     lens = SteerableLens(model, objective=objective, height=2)
     m = lens.morph(x, 2, alpha=0.3, n_frames=3)
     assert m.target_probs[0, 1] > m.target_probs[0, 0]
@@ -558,20 +565,20 @@ class _BlobSide(nn.Module):
 
 def _peaks(image, background=0.1, fraction=0.3):
     """Local maxima (5×5) rising above `fraction` of the highest one, as x positions."""
-    q = image[0] - background
+    q = image[0].cpu() - background
     local = nn.functional.max_pool2d(q[None, None], 5, 1, 2)[0, 0]
     ys, xs = torch.nonzero((q == local) & (q > fraction * q.max()), as_tuple=True)
     return xs.tolist()
 
 
 def _centroid_x(image, background=0.1):
-    q = (image[0] - background).clamp_min(0)
+    q = (image[0].cpu() - background).clamp_min(0)
     return float((q * _XX).sum() / q.sum())
 
 
-def test_known_answer_phase_moves_the_blob_pixels_fade_in_another():
-    model = _BlobSide().eval()
-    x = (0.1 + 0.8 * _blob(10, 2.0))[None, None]
+def test_known_answer_phase_moves_the_blob_pixels_fade_in_another(device):
+    model = _BlobSide().to(device).eval()
+    x = (0.1 + 0.8 * _blob(10, 2.0))[None, None].to(device)
     phase = SteerableLens(model, domain="csp", component="phase").morph(x, 1, n_frames=12, alpha=0.5)
     pixel = SteerableLens(model, domain="pixel").morph(x, 1, n_frames=12, alpha=0.5)
     # CSP phase: one blob in every frame, and it travels toward the target side
@@ -622,28 +629,32 @@ def test_bad_settings_raise():
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
-def test_bad_images_raise(domain):
-    lens = SteerableLens(_net(), domain=domain)
+def test_bad_images_raise(domain, device):
+    lens = SteerableLens(_net(device=device), domain=domain)
+
+    def rand(*shape):
+        return torch.rand(*shape, device=device)
+
     with pytest.raises(ValueError, match="4-D tensor"):
-        lens.gradient(torch.rand(1, 16, 16), 0)
+        lens.gradient(rand(1, 16, 16), 0)
     with pytest.raises(ValueError, match="1 or 3 channels"):
-        lens.gradient(torch.rand(1, 4, 16, 16), 0)
+        lens.gradient(rand(1, 4, 16, 16), 0)
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
-        lens.extrapolate(torch.rand(1, 1, 16, 16) * 2, 0, [0.0])
+        lens.extrapolate(rand(1, 1, 16, 16) * 2, 0, [0.0])
     with pytest.raises(ValueError, match="NaN or infinite"):
-        lens.morph(torch.full((1, 1, 16, 16), float("nan")), 0, alpha=1.0)
+        lens.morph(torch.full((1, 1, 16, 16), float("nan"), device=device), 0, alpha=1.0)
     with pytest.raises(TypeError, match="floating-point dtype"):
-        lens.edit(torch.ones(1, 1, 16, 16, dtype=torch.int64), 0, 1.0)
+        lens.edit(torch.ones(1, 1, 16, 16, dtype=torch.int64, device=device), 0, 1.0)
     if domain != "pixel":
         with pytest.raises(ValueError, match="even height and width"):
-            lens.gradient(torch.rand(1, 1, 15, 16), 0)
+            lens.gradient(rand(1, 1, 15, 16), 0)
         with pytest.raises(ValueError, match="at least 8×8"):
-            lens.gradient(torch.rand(1, 1, 6, 6), 0)
+            lens.gradient(rand(1, 1, 6, 6), 0)
 
 
-def test_bad_targets_raise():
-    lens = SteerableLens(_net(classes=4), height=2)
-    x = _images(batch=2)
+def test_bad_targets_raise(device):
+    lens = SteerableLens(_net(classes=4, device=device), height=2)
+    x = _images(batch=2, device=device)
     with pytest.raises(ValueError, match="outside the model's 4 classes"):
         lens.gradient(x, 4)
     with pytest.raises(ValueError, match="outside the model's 4 classes"):
@@ -658,22 +669,23 @@ def test_bad_targets_raise():
         lens.gradient(x, "cat")
 
 
-def test_bad_models_raise():
-    x = _images(batch=2)
+def test_bad_models_raise(device):
+    x = _images(batch=2, device=device)
+    net = _net(device=device)
     with pytest.raises(ValueError, match="logits of shape B×classes = 2×classes"):
         SteerableLens(lambda z: z.flatten(1).sum(1), height=2).gradient(x, 0)
     with pytest.raises(ValueError, match="got shape \\(1, 4\\)"):
-        SteerableLens(lambda z: _net()(z)[:1], height=2).gradient(x, 0)
+        SteerableLens(lambda z: net(z)[:1], height=2).gradient(x, 0)
     with pytest.raises(TypeError, match="tensor of logits"):
-        SteerableLens(lambda z: (_net()(z),), height=2).gradient(x, 0)
+        SteerableLens(lambda z: (net(z),), height=2).gradient(x, 0)
     with pytest.raises(ValueError, match="at least 2 class logits"):
-        SteerableLens(lambda z: _net()(z)[:, :1], height=2).gradient(x, 0)
+        SteerableLens(lambda z: net(z)[:, :1], height=2).gradient(x, 0)
 
 
-def test_bad_call_arguments_raise():
-    model = _net()
+def test_bad_call_arguments_raise(device):
+    model = _net(device=device)
     lens = SteerableLens(model, height=2)
-    x = _images(batch=2)
+    x = _images(batch=2, device=device)
     g = lens.gradient(x, 0)
     with pytest.raises(ValueError, match="`alphas` contains NaN"):
         lens.extrapolate(x, 0, [0.0, float("nan")])
@@ -696,7 +708,7 @@ def test_bad_call_arguments_raise():
     with pytest.raises(ValueError, match="`budget` must be finite and > 0"):
         lens.edit(x, 0, budget=0.0)
     with pytest.raises(ValueError, match="`budget` must be finite and > 0"):
-        lens.edit(x, 0, budget=torch.tensor([1.0, -1.0]))
+        lens.edit(x, 0, budget=torch.tensor([1.0, -1.0], device=device))
     with pytest.raises(ValueError, match="one per image \\(2\\)"):
         lens.edit(x, 0, budget=torch.ones(3))
     with pytest.raises(ValueError, match="`regime` must be one of 'fixed', 'live', 'persistent'"):

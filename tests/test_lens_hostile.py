@@ -47,13 +47,13 @@ class _Net(nn.Module):
         return self.fc(self.drop(self.bn(self.pool(x).flatten(1))))
 
 
-def _bad_model(kind: str) -> tuple[object, object]:
+def _bad_model(kind: str, device="cpu") -> tuple[object, object]:
     """(model, preprocess) pairs that misbehave in one way each."""
-    net = _Net().eval()
+    net = _Net().to(device).eval()
     if kind == "good":
         return net, None
     if kind == "train":
-        return _Net().train(), None
+        return _Net().to(device).train(), None
     if kind == "dict":
         return (lambda x: {"logits": net(x)}), None
     if kind == "1d":
@@ -74,7 +74,7 @@ def _bad_model(kind: str) -> tuple[object, object]:
                 return net(x.detach())
         return model, None
     if kind == "numpy_preprocess":
-        return net, (lambda x: torch.from_numpy(x.detach().numpy().copy()))
+        return net, (lambda x: torch.from_numpy(x.detach().cpu().numpy().copy()).to(x.device))
     if kind == "preprocess_list":
         return net, (lambda x: [x])
     if kind == "not_callable":
@@ -135,9 +135,9 @@ def _finite(t: torch.Tensor) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def _x(batch=2, channels=1, size=16, dtype=torch.float32):
+def _x(batch=2, channels=1, size=16, dtype=torch.float32, device="cpu"):
     gen = torch.Generator().manual_seed(0)
-    return (0.2 + 0.6 * torch.rand(batch, channels, size, size, generator=gen)).to(dtype)
+    return (0.2 + 0.6 * torch.rand(batch, channels, size, size, generator=gen)).to(device=device, dtype=dtype)
 
 
 @pytest.mark.parametrize("kind,match", [
@@ -146,37 +146,37 @@ def _x(batch=2, channels=1, size=16, dtype=torch.float32):
     ("numpy_preprocess", "`preprocess` cuts the gradient"),
 ])
 @pytest.mark.parametrize("domain", ["csp", "pixel"])
-def test_no_gradient_path_is_a_named_error(kind, match, domain):
-    model, pre = _bad_model(kind)
+def test_no_gradient_path_is_a_named_error(kind, match, domain, device):
+    model, pre = _bad_model(kind, device)
     lens = sl.SteerableLens(model, domain=domain, preprocess=pre, height=2)
     with pytest.raises(ValueError, match=match):
-        lens.gradient(_x(), 1)
+        lens.gradient(_x(device=device), 1)
     with pytest.raises(ValueError, match=match):
-        lens.edit(_x(), 1, budget=0.5, regime="persistent", max_steps=2)
+        lens.edit(_x(device=device), 1, budget=0.5, regime="persistent", max_steps=2)
 
 
 @pytest.mark.parametrize("kind", ["nan", "inf"])
-def test_nan_or_inf_logits_are_a_named_error(kind):
-    model, _ = _bad_model(kind)
+def test_nan_or_inf_logits_are_a_named_error(kind, device):
+    model, _ = _bad_model(kind, device)
     lens = sl.SteerableLens(model, height=2)
     with pytest.raises(ValueError, match="`model` returned NaN or infinite logits"):
-        lens.gradient(_x(), 1)
+        lens.gradient(_x(device=device), 1)
     with pytest.raises(ValueError, match="`model` returned NaN or infinite logits"):
-        lens.probabilities(_x())
+        lens.probabilities(_x(device=device))
 
 
-def test_nan_gradient_with_finite_logits_is_a_named_error():
+def test_nan_gradient_with_finite_logits_is_a_named_error(device):
     def model(x):
         return torch.stack([x.flatten(1).sub(x.flatten(1)).abs().sqrt().sum(1), x.mean((1, 2, 3))], 1)
     with pytest.raises(ValueError, match="`model` has a NaN or infinite gradient"):
-        sl.SteerableLens(model, domain="pixel").gradient(_x(), 1)
+        sl.SteerableLens(model, domain="pixel").gradient(_x(device=device), 1)
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 @pytest.mark.parametrize("domain", ["csp", "fourier", "pixel"])
-def test_half_precision_is_computed_in_float32_and_cast_back(dtype, domain):
-    lens = sl.SteerableLens(_Net().eval(), domain=domain, height=2)
-    x = _x(dtype=dtype)
+def test_half_precision_is_computed_in_float32_and_cast_back(dtype, domain, device):
+    lens = sl.SteerableLens(_Net().to(device).eval(), domain=domain, height=2)
+    x = _x(dtype=dtype, device=device)
     frames = lens.extrapolate(x, 1, [0.0, 1.0])
     assert frames.dtype == dtype and _finite(frames)
     assert (frames[:, 0].float() - x.float()).abs().max() < 1e-2
@@ -186,7 +186,7 @@ def test_half_precision_is_computed_in_float32_and_cast_back(dtype, domain):
     assert e.images.dtype == dtype and bool(e.attained.all())
     g = lens.gradient(x, 1)
     assert lens.apply(g, 0.5).dtype == dtype
-    video = _x(batch=8, dtype=dtype)
+    video = _x(batch=8, dtype=dtype, device=device)
     assert magnify.phase_based(video, 3.0, 1.0, 2.0, 8.0, height=2).dtype == dtype
     assert magnify.linear(video, 3.0, 1.0, 2.0, 8.0).dtype == dtype
 
@@ -194,26 +194,28 @@ def test_half_precision_is_computed_in_float32_and_cast_back(dtype, domain):
 @pytest.mark.parametrize("domain", ["csp", "fourier"])
 @pytest.mark.parametrize("component", ["amplitude", "joint", "phase"])
 @pytest.mark.parametrize("normalize", ["l2", "none"])
-def test_huge_alpha_gives_finite_frames(domain, component, normalize):
-    lens = sl.SteerableLens(_Net().eval(), domain=domain, component=component, normalize=normalize, height=2)
+def test_huge_alpha_gives_finite_frames(domain, component, normalize, device):
+    net = _Net().to(device).eval()
+    lens = sl.SteerableLens(net, domain=domain, component=component, normalize=normalize, height=2)
     alphas = [0.0, 300.0, 1e4, 1e12, 1e30, -1e30]
-    frames = lens.extrapolate(_x(), 1, alphas)
+    frames = lens.extrapolate(_x(device=device), 1, alphas)
     assert _finite(frames) and frames.min() >= 0 and frames.max() <= 1
-    g = lens.gradient(_x(), 1)
+    g = lens.gradient(_x(device=device), 1)
     assert _finite(lens.apply(g, 1e38))
     # the large-sweep path (frame by frame, recurrence when nothing is clamped)
     assert _finite(lens.frames_from_gradient(g, torch.linspace(0, 1e6, 40)))
 
 
-def test_pixel_line_is_finite_at_huge_alpha():
-    lens = sl.SteerableLens(_Net().eval(), domain="pixel", normalize="none")
-    assert _finite(lens.extrapolate(_x(channels=3), 1, [1e38, -1e38]))
-    lens = sl.SteerableLens(_Net().eval(), domain="pixel", color="luminance")
-    assert _finite(lens.extrapolate(_x(channels=3), 1, [1e38, -1e38]))
+def test_pixel_line_is_finite_at_huge_alpha(device):
+    x = _x(channels=3, device=device)
+    lens = sl.SteerableLens(_Net().to(device).eval(), domain="pixel", normalize="none")
+    assert _finite(lens.extrapolate(x, 1, [1e38, -1e38]))
+    lens = sl.SteerableLens(_Net().to(device).eval(), domain="pixel", color="luminance")
+    assert _finite(lens.extrapolate(x, 1, [1e38, -1e38]))
 
 
-def test_fixed_edit_with_an_unreachable_budget_stops_when_the_distance_stops_growing():
-    lens = sl.SteerableLens(_Net().eval(), height=2)  # a phase line: bounded image change
+def test_fixed_edit_with_an_unreachable_budget_stops_when_the_distance_stops_growing(device):
+    lens = sl.SteerableLens(_Net().to(device).eval(), height=2)  # a phase line: bounded image change
     calls = []
     real = lens._probabilities
 
@@ -233,7 +235,7 @@ def test_fixed_edit_with_an_unreachable_budget_stops_when_the_distance_stops_gro
 
     line_module.LineSynthesis.frame = frame
     try:
-        e = lens.edit(_x(), 1, budget=1e6, regime="fixed", max_steps=1000)
+        e = lens.edit(_x(device=device), 1, budget=1e6, regime="fixed", max_steps=1000)
     finally:
         line_module.LineSynthesis.frame = original
     assert not e.attained.any() and _finite(e.images) and _finite(e.distance)
@@ -242,35 +244,36 @@ def test_fixed_edit_with_an_unreachable_budget_stops_when_the_distance_stops_gro
     assert len(frames_made) < 100, len(frames_made)
 
 
-def test_edit_budget_contract_holds_per_regime():
-    lens = sl.SteerableLens(_Net().eval(), height=2)
-    x = _x()
+def test_edit_budget_contract_holds_per_regime(device):
+    lens = sl.SteerableLens(_Net().to(device).eval(), height=2)
+    x = _x(device=device)
     for regime in ("fixed", "live", "persistent"):
         for rtol in (1e-4, 1e-3):
-            e = lens.edit(x, 1, budget=torch.tensor([0.4, 0.7]), regime=regime, rtol=rtol, max_steps=40)
+            budget = torch.tensor([0.4, 0.7], device=device)
+            e = lens.edit(x, 1, budget=budget, regime=regime, rtol=rtol, max_steps=40)
             assert e.attained.all(), regime
-            budget = torch.tensor([0.4, 0.7])
             assert (e.distance >= budget).all() and (e.distance <= budget * (1 + rtol)).all(), (regime, e.distance)
 
 
-def test_magnify_is_finite_at_huge_alpha_with_clip():
-    video = _x(batch=8)
+def test_magnify_is_finite_at_huge_alpha_with_clip(device):
+    video = _x(batch=8, device=device)
     for alpha in (1e6, 1e30, -1e30, 1.7e308):
         assert _finite(magnify.phase_based(video, alpha, 1.0, 2.0, 8.0, height=2, clip=True))
         assert _finite(magnify.phase_based(video, alpha, 1.0, 2.0, 8.0, height=2, clip=False))
         assert _finite(magnify.linear(video, alpha, 1.0, 2.0, 8.0, wavelength_cutoff=4.0))
 
 
-def test_renamed_keywords_warn_and_still_work():
-    lens = sl.SteerableLens(_Net().eval(), height=2)
+def test_renamed_keywords_warn_and_still_work(device):
+    lens = sl.SteerableLens(_Net().to(device).eval(), height=2)
+    x = _x(device=device)
     with pytest.warns(DeprecationWarning, match="`amplification=` is deprecated"):
-        m = lens.morph(_x(), 1, amplification=0.5, n_frames=3)
+        m = lens.morph(x, 1, amplification=0.5, n_frames=3)
     assert m.alphas.tolist() == [0.0, 0.5, 1.0]
     with pytest.raises(TypeError, match="pass `alpha` only"):
-        lens.morph(_x(), 1, alpha=0.5, amplification=0.5)
+        lens.morph(x, 1, alpha=0.5, amplification=0.5)
     with pytest.raises(TypeError, match="needs `alpha=`"):
-        lens.morph(_x(), 1)
-    video = _x(batch=8)
+        lens.morph(x, 1)
+    video = _x(batch=8, device=device)
     with pytest.warns(DeprecationWarning, match="positionally is deprecated"):
         old = magnify.phase_based(video, 2.0, 1.0, 2.0, 8.0, "ideal", 2.0, 0, False, 1.5708, 2)
     assert torch.equal(old, magnify.phase_based(video, 2.0, 1.0, 2.0, 8.0, height=2, phase_limit=1.5708))

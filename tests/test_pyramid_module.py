@@ -17,14 +17,14 @@ def _x(shape=(32, 32), batch=2, channels=1, dtype=torch.float32):
     return torch.rand(batch, channels, *shape, generator=gen).to(dtype)
 
 
-def test_masks_are_buffers_that_follow_to_and_double():
-    csp = CSP((32, 32), height=2)
+def test_masks_are_buffers_that_follow_to_and_double(device):
+    csp = CSP((32, 32), height=2).to(device)
     names = dict(csp.named_buffers())
     assert {"lo0", "hi0", "band_0", "band_1", "synth_band_0", "synth_highpass", "synth_lowpass"} <= set(names)
     assert all(b.dtype == torch.float32 for b in csp.buffers())
     assert csp.to(torch.float64) is csp
-    assert all(b.dtype == torch.float64 for b in csp.buffers())
-    x = _x(dtype=torch.float64)
+    assert all(b.dtype == torch.float64 and b.device.type == device.type for b in csp.buffers())
+    x = _x(dtype=torch.float64).to(device)
     assert (csp.synthesize(csp.analyze(x)) - x).abs().max() < 1e-12
     csp.float()
     assert all(b.dtype == torch.float32 for b in csp.buffers())
@@ -44,27 +44,27 @@ def test_to_cuda_without_cuda_fails_like_torch():
         CSP((16, 16), height=1).to("cuda")
 
 
-def test_state_dict_round_trips_into_a_fresh_module():
-    a = CSP((32, 48), height=3, downsample=True)
+def test_state_dict_round_trips_into_a_fresh_module(device):
+    a = CSP((32, 48), height=3, downsample=True).to(device)
     state = a.state_dict()
     assert set(state) == {n for n, _ in a.named_buffers()}
     # corrupt a fresh module's masks, then load: outputs match the original exactly
-    b = CSP((32, 48), height=3, downsample=True)
+    b = CSP((32, 48), height=3, downsample=True).to(device)
     for buf in b.buffers():
         buf.mul_(0.5)
     b.load_state_dict(state)
-    x = _x((32, 48))
+    x = _x((32, 48)).to(device)
     ca, cb = a.analyze(x), b.analyze(x)
     assert all(torch.equal(p, q) for p, q in zip(ca.bands, cb.bands, strict=True))
     assert torch.equal(a.synthesize(ca), b.synthesize(cb))
     # loading in place did not touch the shared cache: a third module is unaffected
-    c = CSP((32, 48), height=3, downsample=True)
+    c = CSP((32, 48), height=3, downsample=True).to(device)
     assert torch.equal(c.synthesize(c.analyze(x)), a.synthesize(ca))
 
 
-def test_state_dict_of_another_configuration_is_refused():
+def test_state_dict_of_another_configuration_is_refused(device):
     with pytest.raises(RuntimeError):
-        CSP((32, 32), height=2).load_state_dict(CSP((32, 32), height=3).state_dict())
+        CSP((32, 32), height=2).to(device).load_state_dict(CSP((32, 32), height=3).to(device).state_dict())
 
 
 @pytest.mark.parametrize(
@@ -72,21 +72,21 @@ def test_state_dict_of_another_configuration_is_refused():
     [((32, 32), {}), ((32, 48), {"downsample": True}), ((24, 40), {"tight_frame": True}),
      ((64, 64), {"downsample": True, "tight_frame": True, "order": 2}), ((32, 32), {"twidth": 2})],
 )
-def test_matches_plenoptic_pyramid(shape, options):
+def test_matches_plenoptic_pyramid(shape, options, device):
     """Fails loudly if plenoptic changes its pyramid's conventions (masks, signs, layout)."""
-    csp = CSP(shape, **options)
+    csp = CSP(shape, **options).to(device)
     x = _x(shape)
-    ours = csp.analyze(x)
-    ref = _plenoptic_pyramid(*csp._config())(x)
+    ours = csp.analyze(x.to(device))
+    ref = _plenoptic_pyramid(*csp._config())(x)  # plenoptic's own pyramid, on the CPU
     assert list(ref) == ["residual_highpass", *range(csp.height), "residual_lowpass"], (
         "plenoptic's SteerablePyramidFreq output layout changed; update steerlens.transforms.pyramid"
     )
     for s in range(csp.height):
         assert ours.bands[s].shape == ref[s].shape
-        err = (ours.bands[s] - ref[s]).abs().max()
+        err = (ours.bands[s].cpu() - ref[s]).abs().max()
         assert err < 5e-5, f"band {s} differs from plenoptic's by {err:.2e}: plenoptic changed its masks?"
     for key in ("residual_highpass", "residual_lowpass"):
-        assert (ours.fixed[key] - ref[key]).abs().max() < 5e-5, key
+        assert (ours.fixed[key].cpu() - ref[key]).abs().max() < 5e-5, key
     assert (csp.synthesize_plenoptic(ours) - csp.synthesize(ours)).abs().max() < 5e-5
 
 
@@ -104,15 +104,15 @@ def test_no_blanket_warning_filter_in_the_package():
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
-def test_half_precision_images_are_analysed_in_float32(dtype):
-    csp = CSP((32, 32), height=2)
-    x = _x(dtype=dtype)
+def test_half_precision_images_are_analysed_in_float32(dtype, device):
+    csp = CSP((32, 32), height=2).to(device)
+    x = _x(dtype=dtype).to(device)
     c = csp.analyze(x)
     assert c.bands[0].dtype == torch.complex64
     assert (csp.synthesize(c) - x.float()).abs().max() < 2e-6
-    f = sl.Fourier((32, 32))
+    f = sl.Fourier((32, 32)).to(device)
     assert f.analyze(x).bands[0].dtype == torch.complex64
-    assert sl.Pixel().analyze(x).bands[0].dtype == torch.float32
+    assert sl.Pixel().to(device).analyze(x).bands[0].dtype == torch.float32
 
 
 @pytest.mark.parametrize(
@@ -139,21 +139,21 @@ def test_bad_pyramid_options_name_the_argument():
         CSP((32, 32), twidth=1.5)
 
 
-def test_polar_edit_rejects_bad_fields_by_name():
-    f = sl.Fourier((16, 16))
-    c = f.analyze(_x((16, 16)))
+def test_polar_edit_rejects_bad_fields_by_name(device):
+    f = sl.Fourier((16, 16)).to(device)
+    c = f.analyze(_x((16, 16)).to(device))
     band = c.bands[0]
     with pytest.raises(ValueError, match=r"`eta\[0\]` reaches"):
-        f.polar_edit(c, eta=[torch.full(band.shape, 1e4)])
+        f.polar_edit(c, eta=[torch.full(band.shape, 1e4, device=device)])
     with pytest.raises(ValueError, match=r"`delta\[0\]` contains NaN"):
-        f.polar_edit(c, delta=[torch.full(band.shape, float("nan"))])
+        f.polar_edit(c, delta=[torch.full(band.shape, float("nan"), device=device)])
     with pytest.raises(ValueError, match=r"`delta\[0\]` has shape"):
-        f.polar_edit(c, delta=[torch.zeros(3, 3)])
+        f.polar_edit(c, delta=[torch.zeros(3, 3, device=device)])
     with pytest.raises(TypeError, match="`eta` must be a list"):
-        f.polar_edit(c, eta=torch.zeros(band.shape))
+        f.polar_edit(c, eta=torch.zeros(band.shape, device=device))
     with pytest.raises(TypeError, match=r"`delta\[0\]` must be a real"):
         f.polar_edit(c, delta=[band])
     with pytest.raises(TypeError, match="`coeffs` must be Coefficients"):
-        f.polar_edit(band, delta=[torch.zeros(band.shape)])
+        f.polar_edit(band, delta=[torch.zeros(band.shape, device=device)])
     with pytest.raises(TypeError, match="real"):
         sl.Pixel().polar_edit(c)

@@ -358,3 +358,13 @@ def test_displacement_gain_errors():
         signals.displacement_gain(video[0], video[0], torch.ones(4, 2))
     with pytest.raises(ValueError, match="T×2"):
         signals.displacement_gain(video, video[0], torch.ones(4))
+
+
+def test_patterns_follow_the_device_of_their_shift(device):
+    from steerlens import signals
+
+    shift = torch.tensor([0.5, -1.0], dtype=torch.float64, device=device)
+    patch = signals.gabor_patch(32, 8.0, shift=shift)
+    assert patch.device == shift.device
+    reference = signals.gabor_patch(32, 8.0, shift=shift.cpu())
+    torch.testing.assert_close(patch.cpu(), reference)

@@ -40,7 +40,7 @@ def _pattern(
 
     Returns ``(...) × dims``; computed in float64, then cast.
     """
-    coords = _grid(dims, torch.float64)
+    coords = _grid(dims, torch.float64, device=shift.device)
     lead = shift.shape[:-1]
     pad = (None,) * len(dims)
     if len(dims) == 1:
