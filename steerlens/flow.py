@@ -121,13 +121,29 @@ class DisplacementField:
         where
             Optional mask (``H×W`` or ``B×H×W``, boolean or non-negative
             weights) restricting the average, e.g. to a region of interest.
+
+        Raises
+        ------
+        ValueError
+            If ``where`` does not broadcast to ``B×H×W``.
         """
         weight = self.support * self._mask(where)
         total = weight.sum(dim=(-2, -1)).clamp_min(torch.finfo(weight.dtype).tiny)
         return (self.displacement * weight[:, None]).sum(dim=(-2, -1)) / total[:, None]
 
     def overall_coherence(self, where: Tensor | None = None) -> Tensor:
-        """Per image, ``1 − Σ residual / Σ phase_energy`` over the pixels (in ``[0, 1]``)."""
+        """Per image, ``1 − Σ residual / Σ phase_energy`` over the pixels (in ``[0, 1]``).
+
+        Parameters
+        ----------
+        where
+            Optional mask (``H×W`` or ``B×H×W``), as in :meth:`mean`.
+
+        Raises
+        ------
+        ValueError
+            If ``where`` does not broadcast to ``B×H×W``.
+        """
         mask = self._mask(where)
         energy = (self.phase_energy * mask).sum(dim=(-2, -1))
         residual = (self.residual * mask).sum(dim=(-2, -1))
@@ -151,6 +167,12 @@ def phase_difference(before: Coefficients, after: Coefficients) -> list[Tensor]:
     """Per band, the phase change ``arg(c¹·conj(c⁰))`` wrapped to ``(−π, π]``.
 
     Zero where either coefficient is exactly zero (``angle(0) = 0``): no NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``before`` and ``after`` do not hold the same number of complex bands of
+        equal shapes.
 
     Examples
     --------
@@ -379,6 +401,21 @@ def implied_displacement(
     -------
     DisplacementField
 
+    Raises
+    ------
+    TypeError
+        If ``transform`` is not a :class:`~steerlens.transforms.CSP`,
+        ``coefficients`` is not :class:`~steerlens.transforms.Coefficients`, an
+        entry of ``phase_change`` is neither ``None`` nor a real tensor, or
+        ``sigma`` or ``ridge`` is not a number.
+    ValueError
+        If ``frequencies`` or ``weighting`` is not one of its settings, ``sigma``
+        is negative or not finite, ``ridge`` is not finite and > 0,
+        ``coefficients`` does not hold one band per scale of ``transform``, or
+        ``phase_change`` is not a list with one entry per scale, holds no tensor,
+        or holds one with NaN/inf values or a shape that does not broadcast to
+        its band.
+
     Examples
     --------
     A phase change of exactly ``−ωᵀd`` on every band is the translation ``d``:
@@ -450,6 +487,22 @@ def edit_displacement(grad: Any, alpha: float = 1.0, **options) -> DisplacementF
         Passed to :func:`implied_displacement` (``frequencies``, ``weighting``,
         ``sigma``, ``ridge``).
 
+    Returns
+    -------
+    DisplacementField
+
+    Raises
+    ------
+    TypeError
+        If ``alpha`` is not a finite number, ``grad`` is not a lens
+        :class:`~steerlens.lens.Gradient`, its transform is not a
+        :class:`~steerlens.transforms.CSP`, or ``options`` are refused as in
+        :func:`implied_displacement`.
+    ValueError
+        If ``grad`` has no phase step (a lens with another domain or
+        ``component="amplitude"``), or ``options`` are refused as in
+        :func:`implied_displacement`.
+
     Examples
     --------
     >>> import torch
@@ -512,6 +565,19 @@ def measure_displacement(
     Returns
     -------
     DisplacementField
+
+    Raises
+    ------
+    TypeError
+        If ``x0`` or ``x1`` is not a floating-point tensor, ``transform`` is
+        neither ``None`` nor a :class:`~steerlens.transforms.CSP`, or ``sigma`` or
+        ``ridge`` is not a number.
+    ValueError
+        If ``x0`` or ``x1`` is not ``B×C×H×W`` with 1 or 3 channels and finite
+        values in ``[0, 1]``, their shapes differ, ``H×W`` does not suit the
+        pyramid (even sizes ≥ 8; ``transform``'s ``image_shape`` when given),
+        ``frequencies`` or ``weighting`` is not one of its settings, ``sigma`` is
+        negative or not finite, or ``ridge`` is not finite and > 0.
 
     Examples
     --------

@@ -267,6 +267,17 @@ def temporal_bandpass(
     Tensor
         Same shape and dtype as ``signal``.
 
+    Raises
+    ------
+    TypeError
+        If ``signal`` is not a floating-point tensor, or ``low``, ``high`` or
+        ``fs`` is not a number.
+    ValueError
+        If ``fs`` is not finite and > 0, ``low`` or ``high`` lies outside
+        ``(0, fs/2)`` or ``low ≥ high``, ``temporal_filter`` is not ``"ideal"`` or
+        ``"butterworth"``, or (``"ideal"``) no DFT frequency of the signal's
+        length lies in ``[low, high]``.
+
     Examples
     --------
     >>> import math, torch
@@ -329,6 +340,15 @@ def amplitude_weighted_blur(values: Tensor, amplitude: Tensor, sigma: float) -> 
     Tensor
         Same shape as ``values``.
 
+    Raises
+    ------
+    TypeError
+        If ``sigma`` is not a number, or (``sigma > 0``) ``values`` is not a
+        floating-point tensor.
+    ValueError
+        If ``sigma`` is negative or not finite, or (``sigma > 0``) ``values`` has
+        fewer than 2 dimensions.
+
     Examples
     --------
     >>> import torch
@@ -382,6 +402,13 @@ def wavelength_weights(
     -------
     Tensor
         ``H × (W//2 + 1)`` weights in ``[0, 1]``.
+
+    Raises
+    ------
+    TypeError
+        If ``alpha`` or ``wavelength_cutoff`` is not a number.
+    ValueError
+        If ``alpha`` is not finite, or ``wavelength_cutoff`` is not finite and > 0.
 
     Examples
     --------
@@ -442,6 +469,19 @@ class LinearMagnifier:
     ----------
     bandpassed
         The band-passed intensity ``B`` (``T×C'×H×W``; ``C' = 1`` in luminance mode).
+
+    Raises
+    ------
+    TypeError
+        If ``video`` is not a floating-point tensor, ``low``, ``high`` or ``fs`` is
+        not a number, or options passed positionally (deprecated) are too many or
+        also given as keywords.
+    ValueError
+        If ``video`` is not ``T×C×H×W`` with 1 or 3 channels, at least 4 frames and
+        finite values in ``[0, 1]``, ``fs`` is not finite and > 0, ``low`` or ``high``
+        lies outside ``(0, fs/2)`` or ``low ≥ high``, ``temporal_filter`` or ``color``
+        is not one of its settings, or (``"ideal"``) no DFT frequency of the clip lies
+        in the pass band.
 
     Examples
     --------
@@ -505,9 +545,13 @@ class LinearMagnifier:
 
         Raises
         ------
-        TypeError, ValueError
-            If ``alpha`` is not a finite number, ``frame_index`` does not index
-            the video, or ``wavelength_cutoff`` is not positive.
+        TypeError
+            If ``alpha`` or ``wavelength_cutoff`` is not a number, ``frame_index`` is
+            not ``None``, an int, a slice or a sequence of ints, or both
+            ``frame_index`` and ``frames`` are given.
+        ValueError
+            If ``alpha`` is not finite, ``frame_index`` is out of range, or
+            ``wavelength_cutoff`` is not finite and > 0.
         """
         frames = _frame_alias(frame_index, frames, "LinearMagnifier.render()")
         alpha = _check_alpha(alpha)
@@ -576,10 +620,17 @@ def linear(
 
     Raises
     ------
-    ValueError, TypeError
-        For a video of the wrong rank, too few frames, values outside
-        ``[0, 1]``, NaN, an integer dtype, a non-finite ``alpha``, or a band
-        outside ``(0, fs/2)``.
+    TypeError
+        If ``video`` is not a floating-point tensor, ``alpha``, ``low``, ``high``,
+        ``fs`` or ``wavelength_cutoff`` is not a number, or options passed positionally
+        (deprecated) are too many or also given as keywords.
+    ValueError
+        If ``video`` is not ``T×C×H×W`` with 1 or 3 channels, at least 4 frames and
+        finite values in ``[0, 1]``, ``alpha`` is not finite, ``fs`` is not finite
+        and > 0, ``low`` or ``high`` lies outside ``(0, fs/2)`` or ``low ≥ high``,
+        ``temporal_filter`` or ``color`` is not one of its settings, (``"ideal"``) no
+        DFT frequency of the clip lies in the pass band, or ``wavelength_cutoff`` is
+        not finite and > 0.
 
     Examples
     --------
@@ -642,6 +693,23 @@ class PhaseMagnifier:
         at the cost of memory.
     color
         ``"luminance"`` (default: magnify YIQ ``Y`` only) or ``"rgb"``.
+
+    Raises
+    ------
+    TypeError
+        If ``video`` is not a floating-point tensor, ``low``, ``high``, ``fs`` or
+        ``sigma`` is not a number, ``reference``, ``order``, ``twidth`` or ``height``
+        (when not ``"auto"``) is not an int, or options passed positionally (deprecated)
+        are too many or also given as keywords.
+    ValueError
+        If ``video`` is not ``T×C×H×W`` with 1 or 3 channels, at least 4 frames and
+        finite values in ``[0, 1]``, ``fs`` is not finite and > 0, ``low`` or ``high``
+        lies outside ``(0, fs/2)`` or ``low ≥ high``, ``temporal_filter`` or ``color``
+        is not one of its settings, ``sigma`` is negative or not finite, ``reference``
+        does not index a frame, (``"ideal"``) no DFT frequency of the clip lies in the
+        pass band, or the pyramid options are refused by
+        :class:`~steerlens.transforms.CSP` (``H``, ``W`` not even and ≥ 8, ``height``
+        too large, ``order`` outside 1 … 15, ``twidth`` < 1).
 
     Notes
     -----
@@ -766,9 +834,13 @@ class PhaseMagnifier:
 
         Raises
         ------
-        TypeError, ValueError
-            If ``alpha`` is not a finite number, ``frame_index`` does not index
-            the video, or ``phase_limit`` is not positive.
+        TypeError
+            If ``alpha`` or ``phase_limit`` is not a number, ``frame_index`` is not
+            ``None``, an int, a slice or a sequence of ints, or both ``frame_index``
+            and ``frames`` are given.
+        ValueError
+            If ``alpha`` is not finite, ``frame_index`` is out of range, or
+            ``phase_limit`` is not finite and > 0.
         """
         frames = _frame_alias(frame_index, frames, "PhaseMagnifier.render()")
         alpha = _check_alpha(alpha)
@@ -863,10 +935,12 @@ def phase_based(
 
     Raises
     ------
-    ValueError, TypeError
-        For a video of the wrong rank, too few frames, odd or tiny frame
-        size, values outside ``[0, 1]``, NaN, an integer dtype, a non-finite
-        ``alpha``, a band outside ``(0, fs/2)``, or bad pyramid options.
+    TypeError
+        As :class:`PhaseMagnifier`, and if ``alpha`` or ``phase_limit`` is not a
+        number.
+    ValueError
+        As :class:`PhaseMagnifier`, and if ``alpha`` is not finite or
+        ``phase_limit`` is not finite and > 0.
 
     Examples
     --------

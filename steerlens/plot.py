@@ -111,6 +111,11 @@ def figure(
     **subplots_kw
         Passed to :func:`matplotlib.pyplot.subplots` (``sharex``, ``squeeze``, ...).
 
+    Raises
+    ------
+    ValueError
+        If ``ncols`` or ``nrows`` is < 1, or ``aspect`` is ≤ 0.
+
     Examples
     --------
     >>> fig, axes = figure(3, aspect=1.0)
@@ -132,7 +137,13 @@ def figure(
 
 
 def colorbar(mappable, ax, label: str, **kwargs):
-    """A colour bar with a label (the quantity and its unit), sized to its axes."""
+    """A colour bar with a label (the quantity and its unit), sized to its axes.
+
+    Raises
+    ------
+    ValueError
+        If ``label`` is empty.
+    """
     if not label:
         raise ValueError("`label` must name the quantity the colours carry, e.g. 'phase (rad)'.")
     fig = ax.figure if not isinstance(ax, (list, tuple, np.ndarray)) else np.ravel(ax)[0].figure
@@ -230,6 +241,16 @@ def morph_strip(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``frames`` is not a tensor, or holds complex, bool or non-``uint8`` integer values.
+    ValueError
+        If ``frames`` is not ``K×C×H×W`` or ``B×K×C×H×W`` with ``C`` = 1 or 3, or holds NaN/inf,
+        or ``alphas`` does not hold one value per frame.
+    RuntimeError
+        If ``target_probs`` does not hold ``K`` (or ``B×K``) values.
 
     Examples
     --------
@@ -337,6 +358,12 @@ def show_bands(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``part`` is not ``"amplitude"``, ``"phase"``, ``"real"`` or ``"signed"``, or
+        ``bands`` is empty or holds a tensor that is not 5-D.
 
     Examples
     --------
@@ -448,6 +475,15 @@ def scrubber(
         Its ``.data`` is a self-contained HTML snippet that can also be written to
         a file.
 
+    Raises
+    ------
+    TypeError
+        If ``frames`` is not a tensor, or holds complex, bool or non-``uint8`` integer values.
+    ValueError
+        If ``frames`` is not ``K×C×H×W`` or ``B×K×C×H×W`` with ``C`` = 1 or 3, or holds NaN/inf,
+        ``labels`` does not hold one entry per frame, or ``start`` is not a frame index in
+        ``[-K, K - 1]``.
+
     Examples
     --------
     >>> import torch
@@ -550,6 +586,14 @@ def save_gif(
     Returns
     -------
     pathlib.Path
+
+    Raises
+    ------
+    TypeError
+        If ``frames`` is not a tensor, or holds complex, bool or non-``uint8`` integer values.
+    ValueError
+        If ``frames`` is not ``K×C×H×W`` or ``B×K×C×H×W`` with ``C`` = 1 or 3, or holds NaN/inf,
+        or ``labels`` does not hold one entry per frame.
 
     Examples
     --------

@@ -226,6 +226,15 @@ def warp(image: Tensor, displacement: Tensor) -> Tensor:
     Tensor
         ``C×H×W`` (or ``H×W``), or ``T×C×H×W`` for a stack of fields.
 
+    Raises
+    ------
+    TypeError
+        If ``image`` or ``displacement`` is not a floating-point tensor.
+    ValueError
+        If ``image`` or ``displacement`` holds NaN/inf, ``image`` is not ``C×H×W``
+        or ``H×W``, or ``displacement`` is not ``2×H×W`` or ``T×2×H×W`` for the
+        image's ``H×W``.
+
     Examples
     --------
     >>> import torch

@@ -370,3 +370,11 @@ def test_eval_mode_restores_every_submodule_own_mode():
     assert [mod.training for mod in m.modules()] == before  # restored on error too
     with eval_mode(len) as f:  # a plain callable passes through
         assert f is len
+
+
+def test_evaluate_accuracy_on_empty_data_names_the_argument():
+    from steerlens.models.training import evaluate_accuracy
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    with pytest.raises(ValueError, match="`data` is empty"):
+        evaluate_accuracy(model, (torch.zeros(0, 1, 2, 2), torch.zeros(0, dtype=torch.long)))

@@ -70,7 +70,8 @@ class LabeledImages(Dataset):
         If ``images`` or ``labels`` is not a tensor, or ``labels`` is not integer.
     ValueError
         If ``images`` is not ``N×C×H×W``, or ``labels``/``offsets`` do not hold
-        one value per image, or a label is outside ``class_names``.
+        one value per image, or a label is outside ``class_names``, or ``images`` is
+        ``None`` without a three-entry ``image_shape``.
 
     Examples
     --------

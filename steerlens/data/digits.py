@@ -83,6 +83,13 @@ def mnist_digits(
         ``.images`` (``N×1×S×S``), ``.labels`` (``N``), ``.class_names``
         (``"0"`` … ``"9"``); indexing gives ``(image, label)``.
 
+    Raises
+    ------
+    ValueError
+        If ``split`` is not ``"train"``, ``"test"`` or ``"all"``, or ``pad`` is a negative int.
+    TypeError
+        If ``pad`` is neither a bool nor an int.
+
     Examples
     --------
     >>> test = mnist_digits("test")

@@ -117,10 +117,13 @@ class NaturalShifts(LabeledImages):
     Raises
     ------
     TypeError
-        If ``n``, ``seed`` or ``size`` is not an int, or an offset is not a number.
+        If ``n``, ``seed``, ``size`` or ``source_size`` is not an int, an offset is not a
+        number, or an entry of ``sources`` is not a string.
     ValueError
-        If ``n`` or ``size`` is odd or too small, the offsets are negative, not
-        finite, not increasing or too large for ``size``, ``split`` or ``sources`` is unknown.
+        If ``n`` or ``size`` is odd or too small, ``seed`` is negative, the offsets are
+        negative, not finite, not increasing or too large for ``size``, ``split`` is not
+        ``"train"`` or ``"test"``, ``sources`` is empty or names an image that is not
+        shipped, or ``source_size`` < ``size + 32``.
 
     Examples
     --------
@@ -221,6 +224,11 @@ class NaturalShifts(LabeledImages):
         Tensor
             ``B×3×size×size`` in ``[0, 1]``.
 
+        Raises
+        ------
+        ValueError
+            If ``offset`` is neither a number nor one value per selected image.
+
         Examples
         --------
         >>> ds = NaturalShifts("test", n=2)
@@ -301,8 +309,8 @@ def estimate_shift(
         If ``x`` or ``reference`` is not a floating-point tensor, or
         ``max_shift``/``iterations`` is not an int.
     ValueError
-        For images outside ``[0, 1]``, NaN/inf, mismatched shapes,
-        ``max_shift < 1`` or ``iterations < 0``.
+        For images that are not non-empty 4-D batches, outside ``[0, 1]``, NaN/inf,
+        mismatched shapes, ``max_shift < 1`` or ``iterations < 0``.
 
     Examples
     --------

@@ -177,8 +177,8 @@ def natural_image(
     TypeError
         If ``name`` is not a string or ``size`` is not an int, a pair or ``None``.
     ValueError
-        For an unknown name, an image that would need a download, or an odd
-        or too small size.
+        For an unknown name, an image that would need a download, a ``size``
+        sequence that is not ``(H, W)``, or an odd or too small size.
 
     Examples
     --------
@@ -206,6 +206,13 @@ def resized(name: str, shape: tuple[int, int], gray: bool) -> Tensor:
 
     Crops the centred region with aspect ``H/W`` and resizes it (bilinear,
     antialiased) to ``shape``; any positive size, even or odd.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        For an unknown name or an image that would need a download.
     """
     name = _check_name(name)
     x = _load(name)

@@ -203,8 +203,8 @@ class ShiftedBlobs(LabeledImages):
     TypeError
         If ``n``, ``seed`` or ``size`` is not an int, or an offset is not a number.
     ValueError
-        If ``n`` or ``size`` is odd or too small, the offsets are negative, not
-        finite, not increasing or too large for ``size``.
+        If ``n`` or ``size`` is odd or too small, ``seed`` is negative, or the offsets are
+        negative, not finite, not increasing or too large for ``size``.
 
     Examples
     --------
@@ -269,6 +269,14 @@ class ShiftedBlobs(LabeledImages):
         -------
         Tensor
             ``B×1×size×size``.
+
+        Raises
+        ------
+        TypeError
+            If ``offset`` is not a number or a tensor of real numbers.
+        ValueError
+            If ``offset`` is neither a number nor one value per selected image, or holds
+            NaN/inf.
 
         Examples
         --------
@@ -337,6 +345,15 @@ def estimate_offset(
     Tensor
         ``B`` offsets in pixels (negative = left of centre); ``nan`` for an
         image with no pattern above its background (peak below ``1e-3``).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a floating-point tensor, or ``smooth`` is not a number.
+    ValueError
+        If ``x`` is not a non-empty 4-D batch of finite values in ``[0, 1]`` of at least
+        8×8 pixels, ``method`` is not ``"centroid"`` or ``"peak"``, or ``smooth`` is not
+        finite and > 0.
 
     Examples
     --------

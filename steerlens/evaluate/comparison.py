@@ -155,6 +155,14 @@ class EditComparison:
         The bootstrap: draws, coverage, seed.
     seconds
         Wall time of the comparison.
+
+    Raises
+    ------
+    KeyError
+        From :meth:`values`, :meth:`interval` and :meth:`difference`, for a method, budget
+        or measure the comparison does not hold (constructing one checks nothing).
+    ValueError
+        From :meth:`interval` and :meth:`difference`, for an unknown ``statistic``.
     """
 
     sources: Tensor
@@ -174,7 +182,13 @@ class EditComparison:
         return int(self.sources.shape[0])
 
     def values(self, measure: str, method: str, budget: float) -> np.ndarray:
-        """Per-source values of one measure (e.g. ``"e_warp_gain"``) for one method and budget."""
+        """Per-source values of one measure (e.g. ``"e_warp_gain"``) for one method and budget.
+
+        Raises
+        ------
+        KeyError
+            If there are no edits for ``method`` at ``budget``, or ``measure`` is unknown.
+        """
         key = (method, float(budget))
         if key not in self.measures:
             raise KeyError(
@@ -187,7 +201,16 @@ class EditComparison:
     def interval(
         self, measure: str, method: str, budget: float, statistic: str = "median"
     ) -> tuple[float, float, float]:
-        """``(statistic, low, high)``: the paired percentile bootstrap over sources."""
+        """``(statistic, low, high)``: the paired percentile bootstrap over sources.
+
+        Raises
+        ------
+        KeyError
+            As :meth:`values`.
+        ValueError
+            If ``statistic`` is not ``"median"``, ``"mean"``, ``"sum"`` or a callable (or a
+            callable that does not reduce the last axis to finite values).
+        """
         return paired_bootstrap(
             {"v": self.values(measure, method, budget)},
             statistic,
@@ -199,7 +222,16 @@ class EditComparison:
     def difference(
         self, measure: str, method_a: str, method_b: str, budget: float, statistic: str = "median"
     ) -> tuple[float, float, float]:
-        """``statistic(a) − statistic(b)`` with its paired bootstrap interval (same draws)."""
+        """``statistic(a) − statistic(b)`` with its paired bootstrap interval (same draws).
+
+        Raises
+        ------
+        KeyError
+            As :meth:`values`, for ``method_a`` or ``method_b``.
+        ValueError
+            If ``statistic`` is not ``"median"``, ``"mean"``, ``"sum"`` or a callable (or a
+            callable that does not reduce the last axis to finite values).
+        """
         return paired_difference(
             self.values(measure, method_a, budget),
             self.values(measure, method_b, budget),

@@ -58,11 +58,13 @@ def target_probability(
     TypeError
         If ``model`` is not callable or returns no tensor, ``x`` is not a
         floating-point tensor, ``target`` holds floats (never truncated) or is
-        not a class index, or ``batch_size`` is not an int.
+        not a class index, ``batch_size`` is not an int, or the logits are not
+        floating-point.
     ValueError
         If ``x`` is not ``B×C×H×W`` in ``[0, 1]``, ``target`` has the wrong
-        length or a class outside the model's classes, the model's output is
-        not ``B×classes`` logits (e.g. 1-D), or the logits hold NaN/inf.
+        length or a class outside the model's classes, ``batch_size < 1``, the
+        model's output is not ``B×classes`` logits (e.g. 1-D), or the logits hold
+        NaN/inf.
 
     Examples
     --------
@@ -134,12 +136,14 @@ def judge_agreement(
     Raises
     ------
     TypeError
-        If ``judges`` is not models, a judge is not callable, or ``x`` /
-        ``target`` has the wrong type (floats in ``target`` are rejected).
+        If ``judges`` is not models, a judge is not callable or returns no
+        floating-point tensor, ``x`` / ``target`` has the wrong type (floats in
+        ``target`` are rejected), or ``batch_size`` is not an int.
     ValueError
         If ``judges`` is empty (or uses the name ``"all"``), ``x`` is not
-        ``B×C×H×W`` in ``[0, 1]``, ``target`` is outside a judge's classes, or a
-        judge returns anything but finite ``B×classes`` logits.
+        ``B×C×H×W`` in ``[0, 1]``, ``target`` has the wrong length or is outside
+        a judge's classes, ``batch_size < 1``, or a judge returns anything but
+        finite ``B×classes`` logits.
 
     Examples
     --------
@@ -197,11 +201,14 @@ def pick_targets(
     Raises
     ------
     TypeError
-        If ``model`` is not callable or ``labels`` is not integer classes.
+        If ``model`` is not callable or returns no floating-point tensor, ``images``
+        is not a floating-point tensor, ``labels`` is not integer classes, or
+        ``batch_size`` is not an int.
     ValueError
-        For an unknown ``rule``, ``"next_class"`` without ``labels``, labels
-        outside the model's classes, or a model output that is not finite
-        ``B×classes`` logits.
+        For an unknown ``rule``, ``images`` that are not ``B×C×H×W`` in ``[0, 1]``,
+        ``"next_class"`` without ``labels``, ``labels`` of the wrong length or
+        outside the model's classes, ``batch_size < 1``, or a model output that is
+        not finite ``B×classes`` logits.
 
     Examples
     --------

@@ -138,7 +138,8 @@ def fit_smooth_warp(
     ------
     TypeError
         If ``x0``/``x1`` is not a floating-point tensor, ``grid``/``iterations`` is
-        not an int, or ``init`` is not a :class:`SmoothWarpFit`.
+        not an int, ``max_displacement`` is not a number, or ``init`` is not a
+        :class:`SmoothWarpFit`.
     ValueError
         If the images are not ``B×C×H×W`` in ``[0, 1]`` (or hold NaN/inf), differ
         in shape, ``grid < 2``, ``iterations < 1``, ``max_displacement ≤ 0``, or

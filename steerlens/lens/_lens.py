@@ -93,10 +93,16 @@ class SteerableLens:
 
     Raises
     ------
-    TypeError, ValueError
-        If ``model``/``preprocess`` are not callable, or a setting is unknown
-        or out of range (``domain``, ``component``, ``objective``, ``color``,
-        ``normalize``, ``height``, ``order``, ``scale_weights``, ``batch_size``).
+    TypeError
+        If ``model`` is not callable, ``preprocess`` is neither callable nor
+        ``None``, ``height`` (when not ``"auto"``), ``order`` or ``batch_size`` is
+        not an int, ``scale_weights`` is not numbers, or options passed
+        positionally (deprecated) are too many or also given as keywords.
+    ValueError
+        If ``domain``, ``component``, ``objective``, ``color`` or ``normalize`` is
+        not one of its settings, ``height``, ``order`` or ``batch_size`` is < 1, or
+        ``scale_weights`` is given for a domain other than ``"csp"``, is not 1-D
+        or 2-D with ``order + 1`` columns, or is negative, not finite or all zero.
 
     Notes
     -----
@@ -222,6 +228,16 @@ class SteerableLens:
     def transform(self, image_shape: Sequence[int]) -> Transform:
         """The lens's transform for images of size ``(H, W)`` (built once, then reused).
 
+        Raises
+        ------
+        TypeError
+            If ``image_shape`` is not a pair of ints.
+        ValueError
+            If ``image_shape`` is not ``(H, W)``; for the Fourier and CSP domains, if
+            ``H`` and ``W`` are not even and ≥ 8 or too small for the pyramid's
+            ``height``, or ``scale_weights`` does not have one row per scale of the
+            pyramid for this size.
+
         Examples
         --------
         >>> import torch
@@ -295,10 +311,15 @@ class SteerableLens:
 
         Raises
         ------
-        TypeError, ValueError
-            For ``images`` that are not a finite float ``B×C×H×W`` batch in
-            ``[0, 1]`` with 1 or 3 channels, or a ``model`` that fails on them or
-            does not return finite real logits ``B×classes``.
+        TypeError
+            If ``images`` is not a floating-point tensor, ``preprocess`` does not return
+            a tensor, or ``model`` does not return floating-point logits (a tensor, or a
+            mapping with a ``"logits"`` entry).
+        ValueError
+            If ``images`` is not ``B×C×H×W`` with 1 or 3 channels and finite values in
+            ``[0, 1]``, ``model`` or ``preprocess`` fails on them (a torch error,
+            re-raised), or ``model`` does not return finite logits ``B×classes``
+            (at least 2 classes).
 
         Examples
         --------
@@ -339,13 +360,20 @@ class SteerableLens:
 
         Raises
         ------
-        TypeError, ValueError
-            For a bad ``x`` (rank, channels, dtype, NaN/Inf, values outside
-            ``[0, 1]``, sizes the transform cannot take), a ``target``/``source``
-            that is not an int or one class per image or is outside the model's
-            classes, or a ``model``/``preprocess`` that fails on the images, does
-            not return finite real logits ``B×classes`` or has no gradient path to
-            the images.
+        TypeError
+            If ``x`` is not a floating-point tensor, ``target`` or ``source`` is
+            not an int or integer classes (floats, bools and strings are refused),
+            ``preprocess`` does not return a tensor, or ``model`` does not return
+            floating-point logits (a tensor, or a mapping with a ``"logits"`` entry).
+        ValueError
+            If ``x`` is not ``B×C×H×W`` with 1 or 3 channels and finite values in
+            ``[0, 1]`` or has a size the transform cannot take (see
+            :meth:`transform`); ``target`` or ``source`` is not one class per image
+            or lies outside the model's classes; ``source`` is given without
+            ``objective="margin"`` or equals ``target``; or ``model``/``preprocess``
+            fails on the images, returns non-finite logits or logits not
+            ``B×classes``, has no gradient path to the images, does not depend on
+            them, or has a NaN or infinite gradient.
 
         Examples
         --------
@@ -527,9 +555,12 @@ class SteerableLens:
 
         Raises
         ------
-        TypeError, ValueError
-            If ``grad`` is not a :class:`Gradient`, ``alpha`` is not a finite number
-            (or one per image), or ``phase_cap`` is not positive.
+        TypeError
+            If ``grad`` is not a :class:`Gradient`, or ``alpha`` or ``phase_cap`` is
+            not a number (``alpha`` may also be a tensor).
+        ValueError
+            If ``alpha`` is not finite or, as a tensor, neither a scalar nor one
+            value per image, or ``phase_cap`` is not finite and > 0.
 
         Examples
         --------
@@ -576,9 +607,11 @@ class SteerableLens:
 
         Raises
         ------
-        TypeError, ValueError
-            If ``grad`` is not a :class:`Gradient` or ``alphas`` is not a
-            non-empty, finite 1-D sequence of numbers.
+        TypeError
+            If ``grad`` is not a :class:`Gradient`, or ``alphas`` is not a sequence
+            of numbers or a tensor.
+        ValueError
+            If ``alphas`` is not a non-empty 1-D sequence, or holds NaN or inf.
 
         Examples
         --------
@@ -617,9 +650,12 @@ class SteerableLens:
 
         Raises
         ------
-        TypeError, ValueError
-            As :meth:`gradient`, and for ``alphas`` that are not a non-empty,
-            finite 1-D sequence of numbers.
+        TypeError
+            As :meth:`gradient`, and if ``alphas`` is not a sequence of numbers or a
+            tensor.
+        ValueError
+            As :meth:`gradient`, and if ``alphas`` is not a non-empty 1-D sequence or
+            holds NaN or inf.
 
         Examples
         --------
@@ -668,10 +704,12 @@ class SteerableLens:
 
         Raises
         ------
-        TypeError, ValueError
-            For bad images, targets, ``alpha`` (missing, not a finite number),
-            ``n_frames`` < 2, or a model that does not return finite,
-            differentiable logits ``B×classes``.
+        TypeError
+            As :meth:`gradient`, and if ``alpha`` is missing or not a number,
+            ``n_frames`` is not an int, or both ``alpha`` and ``amplification``
+            are given.
+        ValueError
+            As :meth:`gradient`, and if ``alpha`` is not finite or ``n_frames`` < 2.
 
         Examples
         --------
@@ -762,11 +800,16 @@ class SteerableLens:
 
         Raises
         ------
-        TypeError, ValueError
-            For bad images or targets, a ``budget`` that is not finite and
-            positive (one number or one per image), an unknown ``regime``, a
-            ``phase_cap`` on a lens that edits no phase, or a model that does
-            not return finite, differentiable logits ``B×classes``.
+        TypeError
+            As :meth:`gradient`, and if ``budget``, ``step_size``, ``phase_cap`` or
+            ``rtol`` is not a number (``budget`` may be a real tensor), or
+            ``max_steps`` is not an int.
+        ValueError
+            As :meth:`gradient`, and if ``budget`` is not finite and > 0 (one
+            number or one per image), ``regime`` is not ``"fixed"``, ``"live"`` or
+            ``"persistent"``, ``step_size``, ``phase_cap`` or ``rtol`` is not
+            finite and > 0, ``phase_cap`` is given to a lens that edits no phase,
+            or ``max_steps`` < 1.
 
         Examples
         --------

@@ -244,6 +244,12 @@ class MorphResult:
             Make it the last expression of a cell (or pass it to
             ``IPython.display.display``) to show it.
 
+        Raises
+        ------
+        ValueError
+            If a ``start`` passed on to :func:`steerlens.plot.scrubber` is not a frame
+            index.
+
         Examples
         --------
         >>> import torch

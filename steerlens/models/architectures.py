@@ -48,6 +48,16 @@ class SmallCNN(nn.Module):
     pool
         ``"max"`` or ``"avg"`` pooling.
 
+    Raises
+    ------
+    TypeError
+        If ``in_channels``, ``num_classes``, ``image_size``, ``hidden`` or an entry of
+        ``channels`` is not an int.
+    ValueError
+        If ``in_channels`` < 1, ``num_classes`` < 2, ``image_size`` < 4, ``hidden`` < 1,
+        ``channels`` is empty or holds a width < 1, ``pool`` is not ``"max"`` or ``"avg"``,
+        or ``image_size`` is too small for one 2× pooling per entry of ``channels``.
+
     Examples
     --------
     >>> import torch
@@ -140,6 +150,14 @@ class SmallResNet(nn.Module):
     blocks
         Basic blocks per stage.
 
+    Raises
+    ------
+    TypeError
+        If ``in_channels``, ``num_classes``, ``blocks`` or an entry of ``widths`` is not an int.
+    ValueError
+        If ``in_channels`` < 1, ``num_classes`` < 2, ``blocks`` < 1, or ``widths`` is empty
+        or holds a width < 1.
+
     Examples
     --------
     >>> import torch
@@ -196,6 +214,14 @@ class SmallMLP(nn.Module):
     hidden
         Widths of the hidden layers (ReLU after each).
 
+    Raises
+    ------
+    TypeError
+        If ``in_features``, ``num_classes`` or an entry of ``hidden`` is not an int.
+    ValueError
+        If ``in_features`` < 1, ``num_classes`` < 2 or an entry of ``hidden`` is < 1.
+        Calling the model raises it if the images do not hold ``in_features`` values each.
+
     Examples
     --------
     >>> import torch
@@ -220,6 +246,13 @@ class SmallMLP(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Logits ``B×classes`` of the flattened images ``x``.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` does not hold ``in_features`` values (``C·H·W``) per image.
+        """
         if x.ndim < 2 or x[0].numel() != self.config["in_features"]:
             raise ValueError(
                 f"`x` must hold in_features={self.config['in_features']} values per image "
@@ -238,6 +271,15 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
 
 def build_model(architecture: str, **config) -> nn.Module:
     """Build one of :data:`ARCHITECTURES` by name from its ``config``.
+
+    Raises
+    ------
+    ValueError
+        If ``architecture`` is not a key of :data:`ARCHITECTURES`, or the constructor
+        rejects a value in ``config``.
+    TypeError
+        If ``config`` holds an argument the architecture does not take, or a value of the
+        wrong type.
 
     Examples
     --------

@@ -36,6 +36,11 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 class ImageNetNormalize(nn.Module):
     """Subtract the ImageNet channel means and divide by the standard deviations.
 
+    Raises
+    ------
+    ValueError
+        When called on an ``x`` that is not a ``B×3×H×W`` batch.
+
     Examples
     --------
     >>> import torch
@@ -50,6 +55,13 @@ class ImageNetNormalize(nn.Module):
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalised ``x`` (``B×3×H×W`` in ``[0, 1]``).
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is not a 4-D tensor with 3 channels.
+        """
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"`x` must be B×3×H×W RGB in [0, 1], got shape {tuple(x.shape)}.")
         return (x - self.mean) / self.std
@@ -136,6 +148,12 @@ def imagenet_weights_cached(name: str = "resnet18", weights: str = "DEFAULT") ->
 
     Chapters use it to decide between an ImageNet demo and an offline fallback.
 
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a torchvision classification model, or ``weights`` is not
+        ``"DEFAULT"`` or one of that model's weight names.
+
     Examples
     --------
     >>> isinstance(imagenet_weights_cached("resnet18"), bool)
@@ -183,6 +201,16 @@ def imagenet_model(
 
     Raises
     ------
+    ValueError
+        If ``name`` is not a torchvision classification model; if ``weights`` is a string
+        that is neither a path nor ``"DEFAULT"`` or a weight name of that model; or if the
+        file at ``weights`` holds Python objects besides tensors (and ``trusted`` is
+        false), is not a state dict (nor a checkpoint holding one), or does not fit the
+        architecture.
+    TypeError
+        If ``weights`` is not ``None``, a string or a path.
+    FileNotFoundError
+        If ``weights`` is a path to a file that does not exist.
     RuntimeError
         When the weights are not cached and cannot be downloaded; the message
         says what to run on a machine with network and where to put the file.
@@ -253,6 +281,15 @@ def robust_resnet50(path: str | os.PathLike, *, trusted: bool = False) -> nn.Seq
     -------
     torch.nn.Sequential
         ``normalize`` then a torchvision ``resnet50``, eval mode, frozen.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the checkpoint holds Python objects besides tensors (and ``trusted`` is false),
+        is not a state dict (nor a checkpoint with a ``"model"`` or ``"state_dict"`` entry
+        holding one), or its weights do not fit a ``resnet50``.
 
     Examples
     --------

@@ -49,6 +49,13 @@ class AdversarialConfig:
         Step length; ``None`` uses ``2.5 · eps / steps``.
     random_start
         Start from a random point inside the ball.
+
+    Raises
+    ------
+    TypeError
+        If ``eps`` or ``step_size`` is not a number, or ``steps`` is not an int.
+    ValueError
+        If ``eps`` or a given ``step_size`` is not finite and > 0, or ``steps`` < 1.
     """
 
     eps: float = 1.5
@@ -137,6 +144,13 @@ def _model_device(model: nn.Module) -> torch.device:
 def random_translate(x: Tensor, max_shift: int, generator: torch.Generator | None = None) -> Tensor:
     """Shift every image by a random whole number of pixels (up to ``max_shift``), filling with zeros.
 
+    Raises
+    ------
+    TypeError
+        If ``max_shift`` is not an int.
+    ValueError
+        If ``max_shift`` < 0.
+
     Examples
     --------
     >>> x = torch.zeros(1, 1, 8, 8); x[..., 4, 4] = 1
@@ -193,6 +207,15 @@ def pgd_l2(
     -------
     Tensor
         Adversarial images, detached.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a floating-point tensor, ``eps`` or ``step_size`` is not a number,
+        or ``steps`` is not an int.
+    ValueError
+        If ``x`` is not a non-empty 4-D batch of finite values in ``[0, 1]``, ``eps`` or a
+        given ``step_size`` is not finite and > 0, or ``steps`` < 1.
 
     Examples
     --------
@@ -289,6 +312,19 @@ def train(
     TrainingHistory
         Mean training loss and accuracy per epoch, and the wall time.
 
+    Raises
+    ------
+    TypeError
+        If ``epochs``, ``batch_size``, ``seed`` or ``augment_shift`` is not an int, ``lr`` or
+        ``weight_decay`` is not a number, ``adversarial`` is neither an
+        :class:`AdversarialConfig` nor ``None``, or ``data`` is not a Dataset, a DataLoader
+        or a pair of tensors.
+    ValueError
+        If ``epochs`` or ``batch_size`` < 1, ``seed`` or ``augment_shift`` < 0, ``lr`` is not
+        finite and > 0, ``weight_decay`` is not finite and ≥ 0, ``model`` has no trainable
+        parameters, or (with ``adversarial``) a training batch is not a 4-D batch of finite
+        values in ``[0, 1]``.
+
     Examples
     --------
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
@@ -362,6 +398,8 @@ def _predict(model: nn.Module, batches: Iterable) -> tuple[Tensor, Tensor]:
     for batch in batches:
         preds.append(model(batch[0].to(device)).argmax(1).cpu())
         labels.append(batch[1].cpu())
+    if not preds:
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
     return torch.cat(preds), torch.cat(labels)
 
 
@@ -386,6 +424,14 @@ def evaluate_accuracy(
     -------
     float
         Accuracy in ``[0, 1]``.
+
+    Raises
+    ------
+    TypeError
+        If ``batch_size`` is not an int, or ``data`` is not a Dataset, a DataLoader or a
+        pair of tensors.
+    ValueError
+        If ``batch_size`` < 1 or ``data`` is empty.
 
     Examples
     --------

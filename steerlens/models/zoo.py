@@ -255,6 +255,13 @@ def _metadata() -> dict[str, dict[str, Any]]:
 def zoo_names(role: Literal["driver", "judge"] | None = None) -> list[str]:
     """Names of the shipped models, optionally only drivers or only judges.
 
+    Raises
+    ------
+    ValueError
+        If ``role`` is not ``None``, ``"driver"`` or ``"judge"``.
+    FileNotFoundError
+        If ``steerlens/weights/zoo.json`` is missing.
+
     Examples
     --------
     >>> "mnist_cnn" in zoo_names(), "mnist_judge_mlp" in zoo_names(role="judge")
@@ -275,6 +282,15 @@ def _check_zoo_name(name) -> str:
 
 def model_info(name: str) -> ZooEntry:
     """Metadata of a shipped model: dataset, input shape, classes, test accuracy, training.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If ``name`` is not one of :func:`zoo_names`.
+    FileNotFoundError
+        If ``steerlens/weights/zoo.json`` is missing.
 
     Examples
     --------
@@ -303,6 +319,17 @@ def pretrained(name: str) -> nn.Module:
     torch.nn.Module
         The classifier on the CPU; inputs ``B×C×H×W`` in ``[0, 1]`` with
         ``(C, H, W) = model_info(name).input_shape``, outputs logits.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If ``name`` is not one of :func:`zoo_names`.
+    FileNotFoundError
+        If ``steerlens/weights/zoo.json`` or the model's weight file is missing.
+    RuntimeError
+        If the weight file does not match the checksum recorded in ``zoo.json``.
 
     Examples
     --------
@@ -339,6 +366,12 @@ def _dataset(builder: str, kwargs: dict[str, Any]):
 def zoo_dataset(name: str, split: Literal["train", "test"] = "test"):
     """The dataset a zoo model was trained (``"train"``) or tested (``"test"``) on.
 
+    Raises
+    ------
+    ValueError
+        If ``split`` is not ``"train"`` or ``"test"``, or ``name`` is not a key of
+        :data:`ZOO_RECIPES`.
+
     Examples
     --------
     >>> len(zoo_dataset("mnist_cnn", "test"))
@@ -368,6 +401,11 @@ def train_zoo_model(name: str, progress: bool = True) -> tuple[nn.Module, Traini
     -------
     model, history
         The trained model (eval mode) and its :class:`~steerlens.models.TrainingHistory`.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`ZOO_RECIPES`.
     """
     if name not in ZOO_RECIPES:
         raise ValueError(

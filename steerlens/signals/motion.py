@@ -81,6 +81,15 @@ def sinusoidal_displacement(
     Tensor
         ``T×2`` displacements ``(d_y, d_x)`` in pixels.
 
+    Raises
+    ------
+    TypeError
+        If ``n_frames`` is not an int, or ``amplitude``, ``frequency`` or ``fs`` is
+        not a number.
+    ValueError
+        If ``n_frames`` < 1, ``amplitude`` is negative or not finite, ``fs`` or
+        ``frequency`` is not finite and > 0, or ``frequency ≥ fs/2``.
+
     Examples
     --------
     >>> d = sinusoidal_displacement(8, amplitude=0.5, frequency=1.0, fs=4.0)
@@ -152,6 +161,19 @@ def moving_pattern(
     MotionClip
         ``video`` ``T×C×H×W`` in ``[0, 1]`` and the ``displacement`` ``T×2``.
 
+    Raises
+    ------
+    TypeError
+        If ``displacement`` or an image ``pattern`` is not a floating-point tensor,
+        ``shape`` is not a pair of ints, ``channels`` is not an int, or
+        ``wavelength``, ``sigma`` or ``contrast`` is not a number.
+    ValueError
+        If ``displacement`` is not ``T×2`` or holds NaN/inf; an image ``pattern``
+        is not ``H×W`` or ``C×H×W`` with ``C`` = 1 or 3 or holds NaN/inf; a string
+        ``pattern`` is not ``"gabor"`` or ``"grating"``; ``shape`` is not ``(H, W)``
+        with sizes ≥ 2; ``channels`` is not 1 or 3; ``wavelength`` or ``sigma`` is
+        not finite and > 0; or ``contrast`` is not in ``[0, 1]``.
+
     Examples
     --------
     >>> d = sinusoidal_displacement(8, amplitude=0.25, frequency=1.0, fs=8.0)
@@ -214,11 +236,11 @@ def natural_image(
 
     Raises
     ------
+    TypeError
+        If ``shape`` is not a pair of ints.
     ValueError
         For a name other than ``"camera"``/``"einstein"``, or a ``shape`` that
         is not two sizes ``≥ 2``.
-    TypeError
-        If ``shape`` is not a pair of ints.
 
     Examples
     --------
@@ -265,6 +287,15 @@ def smooth_displacement_field(
     -------
     Tensor
         ``2×H×W`` field ``(d_y, d_x)``.
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a pair of ints, ``amplitude`` is not a number, or
+        ``seed`` or ``max_frequency`` is not an int.
+    ValueError
+        If ``shape`` is not ``(H, W)`` with sizes ≥ 2, ``amplitude`` is negative or
+        not finite, or ``max_frequency`` < 1.
 
     Examples
     --------
@@ -338,6 +369,19 @@ def warped_image(
         Frames are clamped to ``[0, 1]`` (the interpolant can overshoot very
         slightly next to sharp edges).
 
+    Raises
+    ------
+    TypeError
+        If a tensor ``image`` or ``field`` is not floating-point, ``shape`` is not a
+        pair of ints, ``n_frames`` or ``seed`` is not an int, or ``amplitude``,
+        ``frequency`` or ``fs`` is not a number.
+    ValueError
+        If a string ``image`` is not ``"camera"`` or ``"einstein"``, ``shape`` is
+        not ``(H, W)`` with sizes ≥ 2, a tensor ``image`` is not ``H×W`` or
+        ``C×H×W`` or holds NaN/inf, ``field`` is not ``2×H×W`` or holds NaN/inf,
+        ``amplitude`` is negative or not finite (default field), ``n_frames`` < 1,
+        ``fs`` or ``frequency`` is not finite and > 0, or ``frequency ≥ fs/2``.
+
     Examples
     --------
     >>> clip = warped_image(shape=(32, 32), n_frames=4, fs=4.0, frequency=1.0)
@@ -399,6 +443,18 @@ def displacement_gain(
     -------
     float
         The gain ``g``.
+
+    Raises
+    ------
+    TypeError
+        If ``frames``, ``reference`` or ``displacement`` is not a floating-point
+        tensor, or ``frequency_range`` is not a pair of numbers.
+    ValueError
+        If ``frames`` is not ``T×C×H×W``, ``displacement`` is not ``T×2`` with one
+        row per frame or is zero in every frame, ``frames``, ``reference`` or
+        ``displacement`` holds NaN/inf, ``reference`` does not share ``frames``'s
+        ``H×W`` and channels, or ``frequency_range`` is not
+        ``0 ≤ ω_min < ω_max``.
 
     Examples
     --------

@@ -92,6 +92,16 @@ def grating(
     Tensor
         Shape ``(n,)`` or ``(H, W)``.
 
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not an int or a pair of ints, ``wavelength`` or ``contrast`` is
+        not a number, or ``shift`` is not numbers (e.g. a string).
+    ValueError
+        If ``shape`` is not ``n`` or ``(H, W)`` with sizes ≥ 2, ``wavelength`` is not
+        finite and > 0, ``contrast`` is not in ``[0, 1]``, or ``shift`` does not have
+        one coordinate per axis or holds NaN/inf.
+
     Examples
     --------
     >>> g = grating(8, wavelength=4.0)
@@ -141,6 +151,17 @@ def gabor_patch(
     -------
     Tensor
         Shape ``(n,)`` or ``(H, W)``, values in ``[0, 1]``.
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not an int or a pair of ints, ``wavelength``, ``sigma`` or
+        ``contrast`` is not a number, or ``shift`` is not numbers (e.g. a string).
+    ValueError
+        If ``shape`` is not ``n`` or ``(H, W)`` with sizes ≥ 2, ``wavelength`` or
+        ``sigma`` is not finite and > 0, ``contrast`` is not in ``[0, 1]``, ``center``
+        does not have one coordinate per axis, or ``shift`` does not have one coordinate
+        per axis or holds NaN/inf.
 
     Examples
     --------
@@ -198,6 +219,14 @@ def gabor_pair(
     -------
     tuple of Tensor
         ``(even, odd)``, each ``(size,)`` or ``(size, size)``.
+
+    Raises
+    ------
+    TypeError
+        If ``wavelength`` or ``sigma`` is not a number, or ``size`` is not an int.
+    ValueError
+        If ``wavelength`` or ``sigma`` is not finite and > 0, or ``size`` is < 3 or
+        even.
 
     Examples
     --------
@@ -262,6 +291,18 @@ def quadrature_response(
     Tensor
         Complex, same shape as ``signal``.
 
+    Raises
+    ------
+    TypeError
+        If ``signal`` is not a floating-point tensor, or ``wavelength`` or
+        ``sigma`` is not a number.
+    ValueError
+        If ``signal`` holds NaN/inf or has fewer dimensions than the filters
+        (1 with ``angle=None``, else 2), ``boundary`` is not ``"circular"``,
+        ``"reflect"`` or ``"zeros"``, ``wavelength`` or ``sigma`` is not finite
+        and > 0, or (``boundary`` other than ``"zeros"``) the filter is longer
+        than the signal.
+
     Examples
     --------
     >>> import math, torch
@@ -312,6 +353,13 @@ def local_amplitude_phase(
 
     See :func:`quadrature_response` for the arguments. Where ``ρ = 0`` the
     phase is undefined; it is returned as ``0`` (never NaN).
+
+    Raises
+    ------
+    TypeError
+        As :func:`quadrature_response`.
+    ValueError
+        As :func:`quadrature_response`.
 
     Examples
     --------

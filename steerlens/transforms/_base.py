@@ -35,6 +35,11 @@ def _color_matrix(m: Tensor, x: Tensor) -> Tensor:
 def rgb_to_yiq(x: Tensor) -> Tensor:
     """Convert ``B×3×H×W`` RGB images to YIQ (luminance ``Y`` first).
 
+    Raises
+    ------
+    ValueError
+        If ``x`` is not ``B×3×H×W``.
+
     Examples
     --------
     >>> import torch
@@ -49,6 +54,11 @@ def rgb_to_yiq(x: Tensor) -> Tensor:
 
 def yiq_to_rgb(x: Tensor) -> Tensor:
     """Convert ``B×3×H×W`` YIQ images back to RGB (inverse of :func:`rgb_to_yiq`).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not ``B×3×H×W``.
 
     Examples
     --------
@@ -105,7 +115,19 @@ class Coefficients:
 
 
 class Transform(nn.Module):
-    """Base class: an invertible image transform with a shared interface."""
+    """Base class: an invertible image transform with a shared interface.
+
+    Parameters
+    ----------
+    color
+        ``"rgb"`` (decompose every channel) or ``"luminance"`` (decompose only
+        the luminance of RGB images).
+
+    Raises
+    ------
+    ValueError
+        If ``color`` is not ``"rgb"`` or ``"luminance"``.
+    """
 
     #: whether the bands are complex and admit the polar edit ``c⁰·exp(η + iδ)``
     polar: bool = True
@@ -132,9 +154,23 @@ class Transform(nn.Module):
 
     # -- interface ----------------------------------------------------------
     def analyze(self, x: Tensor) -> Coefficients:  # pragma: no cover - abstract
+        """Decompose images ``B×C×H×W`` in ``[0, 1]`` into :class:`Coefficients`.
+
+        Raises
+        ------
+        NotImplementedError
+            Always, on the base class: every transform implements its own.
+        """
         raise NotImplementedError
 
     def synthesize(self, coeffs: Coefficients) -> Tensor:  # pragma: no cover - abstract
+        """Invert :meth:`analyze`.
+
+        Raises
+        ------
+        NotImplementedError
+            Always, on the base class: every transform implements its own.
+        """
         raise NotImplementedError
 
     def forward(self, x: Tensor) -> Coefficients:

@@ -29,15 +29,18 @@ class Fourier(Transform):
     color
         ``"rgb"`` or ``"luminance"``.
 
+    Raises
+    ------
+    TypeError
+        If ``image_shape`` is not a pair of ints.
+    ValueError
+        If ``image_shape`` is not two even sizes ≥ 8, or ``color`` is not
+        ``"rgb"`` or ``"luminance"``.
+
     Notes
     -----
     Half-precision images (``float16``, ``bfloat16``) are analysed in
     ``float32``: the coefficients are ``complex64``.
-
-    Raises
-    ------
-    TypeError, ValueError
-        If ``image_shape`` is not two even integers ≥ 8, or ``color`` is unknown.
 
     Examples
     --------
@@ -61,12 +64,23 @@ class Fourier(Transform):
             )
 
     def analyze(self, x: Tensor) -> Coefficients:
+        """The orthonormal half spectrum ``rfft2(x)`` as one complex band.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not a floating-point tensor.
+        ValueError
+            If ``x`` is not ``B×C×H×W`` with 1 or 3 channels and finite values in
+            [0, 1], or its ``H×W`` is not ``image_shape``.
+        """
         x = check_images(x, "x")
         self._check_shape(x)
         y, fixed = self._split_color(x.to(working_dtype(x.dtype)))
         return Coefficients([torch.fft.rfft2(y, norm="ortho")], fixed)
 
     def synthesize(self, coeffs: Coefficients) -> Tensor:
+        """The images back from :meth:`analyze`'s coefficients (``irfft2``)."""
         y = torch.fft.irfft2(coeffs.bands[0], s=self.image_shape, norm="ortho")
         return self._merge_color(y, coeffs.fixed)
 

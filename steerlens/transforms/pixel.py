@@ -17,6 +17,16 @@ class Pixel(Transform):
     Pixel coordinates are real, so edits are additive (``x₀ + Δ``).
     Half-precision images are analysed in ``float32``.
 
+    Parameters
+    ----------
+    color
+        ``"rgb"`` or ``"luminance"``.
+
+    Raises
+    ------
+    ValueError
+        If ``color`` is not ``"rgb"`` or ``"luminance"``.
+
     Examples
     --------
     >>> import torch
@@ -29,9 +39,20 @@ class Pixel(Transform):
     polar = False
 
     def analyze(self, x: Tensor) -> Coefficients:
+        """The images themselves as one real band (the chroma kept apart in luminance mode).
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not a floating-point tensor.
+        ValueError
+            If ``x`` is not ``B×C×H×W`` with 1 or 3 channels and finite values in
+            ``[0, 1]``.
+        """
         x = check_images(x, "x")
         y, fixed = self._split_color(x.to(working_dtype(x.dtype)))
         return Coefficients([y], fixed)
 
     def synthesize(self, coeffs: Coefficients) -> Tensor:
+        """The images back from :meth:`analyze`'s coefficients."""
         return self._merge_color(coeffs.bands[0], coeffs.fixed)

@@ -122,6 +122,17 @@ class CSP(Transform):
     color
         ``"rgb"`` (every channel) or ``"luminance"`` (YIQ: edit ``Y`` only).
 
+    Raises
+    ------
+    TypeError
+        If ``image_shape`` is not a pair of ints, or ``height`` (when not
+        ``"auto"``), ``order`` or ``twidth`` is not an int.
+    ValueError
+        If ``image_shape`` is not two even sizes ≥ 8 (or too small for any scale
+        at this ``twidth``), ``height`` is a string other than ``"auto"``, < 1 or
+        more scales than fit, ``order`` is outside 1 … 15, ``twidth`` < 1, or
+        ``color`` is not ``"rgb"`` or ``"luminance"``.
+
     Notes
     -----
     Precision and devices:
@@ -138,13 +149,6 @@ class CSP(Transform):
       pyramid built by plenoptic itself reconstructs to ``~6e-6`` in either
       dtype, because its masks are tabulated; :meth:`synthesize_plenoptic`
       therefore agrees with :meth:`synthesize` only to ``~1e-5``.
-
-    Raises
-    ------
-    TypeError, ValueError
-        If ``image_shape`` is not two even integers ≥ 8, ``height`` is too
-        large for it, ``order`` is outside 1 … 15, ``twidth`` < 1 or ``color``
-        is unknown.
 
     Examples
     --------
@@ -295,9 +299,11 @@ class CSP(Transform):
 
         Raises
         ------
-        TypeError, ValueError
-            If ``x`` is not a float tensor ``B×C×H×W`` with 1 or 3 channels,
-            finite values in ``[0, 1]`` and this CSP's ``image_shape``.
+        TypeError
+            If ``x`` is not a floating-point tensor.
+        ValueError
+            If ``x`` is not ``B×C×H×W`` with 1 or 3 channels and finite values in
+            ``[0, 1]``, or its ``H×W`` is not this CSP's ``image_shape``.
         """
         x = check_images(x, "x")
         self._check_shape(x)
@@ -342,9 +348,10 @@ class CSP(Transform):
 
         Raises
         ------
-        TypeError, ValueError
-            If ``coeffs`` is not :class:`Coefficients` with this CSP's number
-            of scales.
+        TypeError
+            If ``coeffs`` is not :class:`Coefficients`.
+        ValueError
+            If ``coeffs`` does not hold one band per scale of this CSP (``height``).
 
         Examples
         --------
@@ -452,6 +459,11 @@ class CSP(Transform):
         Slower than :meth:`synthesize` and limited by plenoptic's tabulated
         masks (agrees with :meth:`synthesize` to ``~1e-5``); kept to check the
         fast path against.
+
+        Raises
+        ------
+        ValueError
+            If ``coeffs`` does not hold one band per scale of this CSP (``height``).
 
         Examples
         --------

@@ -195,12 +195,23 @@ class Explorer:
     Raises
     ------
     TypeError
-        If ``model`` is not callable or a zoo name, or ``target`` is neither a
-        class index (int) nor a class name (floats are rejected, never truncated).
+        If ``model`` or ``judges`` is not a callable, a zoo name, a list of zoo names or a
+        mapping of string names to callables or zoo names; ``images`` is not a tensor, a list
+        of tensors or a dataset; ``preprocess`` is neither callable nor ``None``;
+        ``n_images``, ``image``, ``order`` or ``cache_size`` is not an int; ``target`` is
+        neither a class index (int) nor a class name (floats are rejected, never truncated);
+        ``scales`` is not a sequence of ints; ``alpha`` is not a number; or a model returns
+        no floating-point tensor of logits.
     ValueError
-        If the images are missing or not ``B×C×H×W`` in ``[0, 1]``, ``target``
-        is outside the classes or an unknown name, a setting is unknown, or a
-        model returns anything but finite logits ``B×classes``.
+        If ``model`` or ``judges`` is empty, names an unknown zoo model, or mixes zoo models
+        with different numbers of classes; ``images`` is ``None`` without a zoo driver or
+        the images are not ``B×C×H×W`` in ``[0, 1]``; ``indices`` is empty or out of range;
+        ``n_images``, ``order`` or ``cache_size`` is < 1; ``image`` is out of range;
+        ``class_names`` or ``image_names`` has the wrong length; ``target`` is outside the
+        classes or an unknown name; ``domain``, ``component``, ``color``, ``objective`` or
+        ``normalize`` is unknown; ``scales`` is empty or outside the pyramid; ``alpha`` is
+        not finite; or a model or judge returns anything but finite logits ``B×classes``
+        of the explorer's classes.
 
     Examples
     --------
@@ -458,6 +469,13 @@ class Explorer:
     def set_alpha(self, alpha: float) -> ExplorerState:
         """Move the slider: one synthesis and one forward pass (no gradient).
 
+        Raises
+        ------
+        TypeError
+            If ``alpha`` is not a number.
+        ValueError
+            If ``alpha`` is not finite.
+
         Examples
         --------
         >>> import torch
@@ -475,6 +493,17 @@ class Explorer:
 
         The gradient of the new setting comes from the cache or is computed
         once; ``α`` is kept.
+
+        Raises
+        ------
+        TypeError
+            For an unknown setting name, an ``image`` that is not an int, a ``target`` that
+            is neither a class index nor a class name, or ``scales`` that is not a sequence
+            of ints.
+        ValueError
+            If ``model`` is not one of the explorer's models, ``image`` or ``target`` is out
+            of range (or an unknown class name), ``domain``, ``component`` or ``color`` is
+            unknown, or ``scales`` is empty or outside the pyramid.
 
         Examples
         --------
@@ -515,6 +544,13 @@ class Explorer:
     def sweep(self, alphas: Sequence[float] | Tensor) -> ExplorerSweep:
         """Frames and probabilities at every ``α`` of ``alphas`` on the current line.
 
+        Raises
+        ------
+        TypeError
+            If ``alphas`` does not hold numbers.
+        ValueError
+            If ``alphas`` is empty or holds NaN/inf.
+
         Examples
         --------
         >>> import torch
@@ -539,6 +575,13 @@ class Explorer:
         it first comes within 0.01 of its largest value (so both the rise and
         any fall after the peak are on the slider), or at the cap when the
         probability never rises.
+
+        Raises
+        ------
+        TypeError
+            If ``points`` is not an int.
+        ValueError
+            If ``points`` < 2.
 
         Examples
         --------
@@ -618,6 +661,16 @@ class Magnifier:
         phase change, where the motion peaks; ``attenuate``: clip amplified
         phases to ``±π/2``, see :meth:`~steerlens.magnify.PhaseMagnifier.render`).
 
+    Raises
+    ------
+    TypeError
+        If ``phase`` is not a :class:`~steerlens.magnify.PhaseMagnifier`, ``linear`` is
+        neither a :class:`~steerlens.magnify.LinearMagnifier` nor ``None``, ``frame`` is not
+        an int, ``alpha`` is not a number, or ``attenuate`` is not a bool.
+    ValueError
+        If ``linear`` magnifies a video of another shape than ``phase``, ``frame`` is not a
+        frame index of the video, or ``alpha`` is not finite.
+
     Examples
     --------
     >>> from steerlens import magnify, signals
@@ -684,24 +737,53 @@ class Magnifier:
         return self._state
 
     def set_alpha(self, alpha: float) -> MagnifierState:
-        """Render the current frame at a new ``α`` (one synthesis)."""
+        """Render the current frame at a new ``α`` (one synthesis).
+
+        Raises
+        ------
+        TypeError
+            If ``alpha`` is not a number.
+        ValueError
+            If ``alpha`` is not finite.
+        """
         self._alpha = _check_number(alpha, "alpha")
         return self._render()
 
     def set_frame(self, frame: int) -> MagnifierState:
-        """Show another frame of the video at the current ``α``."""
+        """Show another frame of the video at the current ``α``.
+
+        Raises
+        ------
+        TypeError
+            If ``frame`` is not an int.
+        ValueError
+            If ``frame`` is not a frame index of the video.
+        """
         self._frame = self._check_frame(frame)
         return self._render()
 
     def set_attenuate(self, attenuate: bool) -> MagnifierState:
-        """Switch the clipping of large amplified phases on or off."""
+        """Switch the clipping of large amplified phases on or off.
+
+        Raises
+        ------
+        TypeError
+            If ``attenuate`` is not a bool.
+        """
         if not isinstance(attenuate, bool):
             raise TypeError(f"`attenuate` must be True or False, got {type(attenuate).__name__}.")
         self._attenuate = attenuate
         return self._render()
 
     def sweep(self, alphas: Sequence[float]) -> tuple[Tensor, Tensor | None]:
-        """The current frame at every ``α``: phase-based ``K×C×H×W`` and linear (or ``None``)."""
+        """The current frame at every ``α``: phase-based ``K×C×H×W`` and linear (or ``None``).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If an entry of ``alphas`` is not a number (as :class:`float` rejects it); ValueError
+            also if one is not finite.
+        """
         f, att = self._frame, self._attenuate
         phase = torch.cat([self.phase.render(float(a), frame_index=f, attenuate=att) for a in alphas])
         linear = (

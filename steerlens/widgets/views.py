@@ -132,6 +132,13 @@ class ExplorerView:
         The pre-computed scrubber (``IPython.display.HTML``), or ``None``.
     last_update_seconds
         Wall time of the latest slider update including PNG encoding.
+
+    Raises
+    ------
+    TypeError
+        If ``static_alphas`` (the scrubber's ``α``, when given) does not hold numbers.
+    ValueError
+        If ``static_alphas`` is empty or holds NaN/inf.
     """
 
     def __init__(
@@ -269,7 +276,15 @@ class ExplorerView:
         self._status(state, time.perf_counter() - start, note)
 
     def set_alpha(self, alpha: float) -> ExplorerState:
-        """Move the slider from Python (as a reader's drag does); returns the new state."""
+        """Move the slider from Python (as a reader's drag does); returns the new state.
+
+        Raises
+        ------
+        TypeError
+            If ``alpha`` is not a number.
+        ValueError
+            If ``alpha`` is not finite.
+        """
         self.alpha.value = _check_number(alpha, "alpha")
         return self.explorer.state
 
@@ -361,6 +376,18 @@ def explorer(
         Displays as the live widget followed by the scrubber; ``.explorer``
         holds the logic, ``.widget`` the ipywidgets box.
 
+    Raises
+    ------
+    TypeError
+        If ``static_frames``, ``display_px`` or ``top_k`` is not an int, an entry of
+        ``alpha_range`` or ``alpha`` is not a number, ``explorer_options`` holds a keyword
+        :class:`Explorer` does not take, or :class:`Explorer` rejects an argument's type.
+    ValueError
+        If ``static_frames`` is not 0 or 2 … 24, ``display_px`` < 16, ``top_k`` < 1,
+        ``alpha_range`` is not a pair ``(low, high)`` of finite numbers with low < high,
+        ``alpha`` is not finite or lies outside ``alpha_range``, or :class:`Explorer`
+        rejects a value (see its Raises section).
+
     Examples
     --------
     >>> import steerlens as sl
@@ -408,6 +435,13 @@ class MagnifierView:
         (``ipywidgets.Image``; ``linear`` is ``None`` without a linear magnifier).
     fallback
         The pre-computed scrubber over ``α`` (``IPython.display.HTML``) or ``None``.
+
+    Raises
+    ------
+    TypeError
+        If an entry of ``static_alphas`` (the scrubber's ``α``, when given) is not a number.
+    ValueError
+        If an entry of ``static_alphas`` is not finite.
     """
 
     def __init__(self, magnifier: Magnifier, *, alpha_range, step, static_alphas, display_px: int):
@@ -466,7 +500,15 @@ class MagnifierView:
         )
 
     def set_alpha(self, alpha: float) -> MagnifierState:
-        """Move the ``α`` slider from Python; returns the new state."""
+        """Move the ``α`` slider from Python; returns the new state.
+
+        Raises
+        ------
+        TypeError
+            If ``alpha`` is not a number.
+        ValueError
+            If ``alpha`` is not finite.
+        """
         self.alpha.value = _check_number(alpha, "alpha")
         return self.magnifier.state
 
@@ -538,6 +580,20 @@ def magnifier(
     Returns
     -------
     MagnifierView
+
+    Raises
+    ------
+    TypeError
+        If ``static_frames`` or ``display_px`` is not an int, an entry of ``alpha_range`` or
+        ``alpha`` is not a number, ``phase`` is not a
+        :class:`~steerlens.magnify.PhaseMagnifier`, ``linear`` is neither a
+        :class:`~steerlens.magnify.LinearMagnifier` nor ``None``, ``frame`` is not an int,
+        or ``attenuate`` is not a bool.
+    ValueError
+        If ``static_frames`` is not 0 or 2 … 24, ``display_px`` < 16, ``alpha_range`` is not
+        a pair ``(low, high)`` of finite numbers with low < high, ``alpha`` is not finite or
+        lies outside ``alpha_range``, ``linear`` magnifies a video of another shape, or
+        ``frame`` is not a frame index of the video.
 
     Examples
     --------
@@ -612,6 +668,15 @@ class SliderView:
         ``{name: control}``.
     last_render_seconds
         Wall time of the latest redraw (render + PNG encoding).
+
+    Raises
+    ------
+    TypeError
+        If a slider spec is not an ipywidgets control, a tuple ``(min, max[, step[, value]])``
+        of numbers, a list or a bool; or as :meth:`refresh` (the first redraw).
+    ValueError
+        If a slider spec is an empty list, a tuple with min ≥ max or an initial value
+        outside ``(min, max)``; or as :meth:`refresh`.
     """
 
     def __init__(self, render: Callable, sliders: dict, *, title: str | None, display_px: int, width: str | None):
@@ -636,7 +701,16 @@ class SliderView:
         return {name: c.value for name, c in self.sliders.items()}
 
     def refresh(self, change=None) -> None:
-        """Call the render function with the current values and show its picture."""
+        """Call the render function with the current values and show its picture.
+
+        Raises
+        ------
+        TypeError
+            If the render function returns anything but an image tensor, a numpy array or a
+            matplotlib Figure, or a picture of complex, bool or non-``uint8`` integer values.
+        ValueError
+            If the returned picture has the wrong shape, is empty or holds NaN/inf.
+        """
         start = time.perf_counter()
         self.image.value = _rendered_png(self.render(**self.values), self.display_px)
         self.last_render_seconds = time.perf_counter() - start
@@ -690,6 +764,18 @@ def slider_view(
     SliderView
         Display it as the last expression of a cell; ``.widget`` is the
         ipywidgets box, ``.sliders`` the controls.
+
+    Raises
+    ------
+    TypeError
+        If ``render`` is not callable, ``display_px`` is not an int, a slider spec is not an
+        ipywidgets control, a tuple ``(min, max[, step[, value]])`` of numbers, a list or a
+        bool, or the first call of ``render`` returns no picture (see
+        :meth:`SliderView.refresh`).
+    ValueError
+        If no slider is given, ``display_px`` < 0, a slider spec is an empty list, a tuple
+        with min ≥ max or an initial value outside ``(min, max)``, or the first picture has
+        the wrong shape, is empty or holds NaN/inf.
 
     Examples
     --------
