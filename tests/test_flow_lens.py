@@ -263,6 +263,47 @@ def test_normalisation_units(device):
     assert torch.allclose(raw.displacement, -raw.grad_pixel[0])
 
 
+def test_morph_result_shows_animates_and_peaks(device, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    x = _images(2, 1, 16, device=device)
+    lens = SteerableLens(_net(device=device), domain="flow")
+    m = lens.morph(x, 3, alpha=1.0, n_frames=5)
+    assert m.domain == "flow" and m.frames.shape == (2, 5, 1, 16, 16)
+    assert torch.allclose(m.probs.sum(-1), torch.ones(2, 5, device=device), atol=1e-5)
+    assert m.peak_frame() == int(m.target_probs.mean(0).argmax())
+    fig = m.show(class_names=list("abcd"))
+    assert fig._suptitle.get_text() == "flow morph (α unit: l2)"
+    matplotlib.pyplot.close(fig)
+    assert m.animate(image=1).data.count("<img") == 5
+    assert m.save_gif(tmp_path / "flow.gif").stat().st_size > 0
+
+
+def test_colour_moves_every_channel_together_and_ignores_the_colour_mode(device):
+    x = _images(1, 3, 16, device=device)
+    model = _net(3, device=device)
+    rgb = SteerableLens(model, domain="flow").extrapolate(x, 1, [1.0, 2.0])
+    lum = SteerableLens(model, domain="flow", color="luminance").extrapolate(x, 1, [1.0, 2.0])
+    assert torch.equal(rgb, lum)
+    g = SteerableLens(model, domain="flow").gradient(x, 1)
+    assert g.displacement.shape == (1, 2, 8, 8)  # one field for all three channels
+
+
+def test_repr_and_transform_settings():
+    lens = SteerableLens(_net(), domain="flow", flow_grid=(4, 6))
+    assert "flow_grid=(4, 6)" in repr(lens)
+    t = lens.transform((16, 16))
+    assert isinstance(t, Flow) and t.grid == (4, 6) and t is lens.transform((16, 16))
+    assert SteerableLens(_net(), domain="flow").transform((6, 20)).grid == (6, 8)
+    ys, xs = Flow((16, 33), grid=(1, 5)).control_positions()
+    assert ys.tolist() == [7.5] and xs.tolist() == [0.0, 8.0, 16.0, 24.0, 32.0]
+    # the dense field equals the control values at those positions
+    field = torch.randn(1, 2, 1, 5, dtype=torch.float64)
+    dense = Flow((16, 33), grid=(1, 5)).displacement(field)
+    assert torch.allclose(dense[..., 7, ::8], field[..., 0, :], atol=1e-12)
+
+
 def test_other_domains_have_no_displacement(device):
     g = SteerableLens(_net(device=device), domain="pixel").gradient(_images(device=device), 1)
     assert g.displacement is None and g.dense_displacement(1.0) is None
@@ -400,6 +441,12 @@ def test_bad_flow_arguments_raise():
         g.dense_displacement(float("nan"))
     with pytest.raises(TypeError, match="alpha"):
         g.dense_displacement("1")
+
+
+def test_implied_displacement_of_a_flow_gradient_points_to_its_own_field():
+    g = SteerableLens(_net(), domain="flow").gradient(_images(), 1)
+    with pytest.raises(ValueError, match="dense_displacement"):
+        sl.flow.edit_displacement(g)
 
 
 def test_inputs_are_not_mutated(device):

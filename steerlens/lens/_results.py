@@ -114,9 +114,11 @@ class Gradient:
 
         ``B×2×g_h×g_w`` in pixels, axis 1 ordered ``(d_y, d_x)`` (``y`` down, ``x``
         right); content moves forward by it: the frame at ``α`` is
-        ``x₀(u − α·D(u))`` with ``D`` the bicubic upsampling of this field. To draw
-        it with ``quiver``, plot ``U = d_x`` and ``V = −d_y`` on axes with ``y`` up
-        (or ``V = d_y`` with ``ax.invert_yaxis()``/an image axis).
+        ``x₀(u − α·D(u))`` with ``D`` the bicubic upsampling of this field. The
+        control points' pixel coordinates are ``self.transform.control_positions()``;
+        on an image axis (``y`` down), ``ax.quiver(xs, ys, d[b, 1], d[b, 0],
+        angles="xy", scale_units="xy", scale=1)`` draws each arrow as the motion
+        in pixels.
         """
         if self.domain != "flow" or not self.step_pixel or self.step_pixel[0] is None:
             return None

@@ -352,6 +352,30 @@ class Flow(Transform):
             )
         return upsample_field(field, self.image_shape)
 
+    def control_positions(self) -> tuple[Tensor, Tensor]:
+        """Pixel coordinates ``(ys, xs)`` of the control points (1-D, float64).
+
+        With ``align_corners=True`` upsampling the corner points sit on the corner
+        pixels and the others evenly between: point ``j`` of ``g`` lies at
+        ``j·(n − 1)/(g − 1)`` (the centre for ``g = 1``). For a quiver of a field
+        ``d`` (``B×2×g_h×g_w``): ``ax.quiver(xs, ys, d[b, 1], d[b, 0], angles="xy",
+        scale_units="xy", scale=1)`` on an image axis (``y`` down) draws each arrow
+        as the motion in pixels.
+
+        Examples
+        --------
+        >>> ys, xs = Flow((31, 33), grid=(1, 5)).control_positions()
+        >>> ys.tolist(), xs.tolist()
+        ([15.0], [0.0, 8.0, 16.0, 24.0, 32.0])
+        """
+        out = []
+        for g, n in zip(self.grid, self.image_shape, strict=True):
+            if g == 1:
+                out.append(torch.tensor([(n - 1) / 2], dtype=torch.float64))
+            else:
+                out.append(torch.linspace(0, n - 1, g, dtype=torch.float64))
+        return out[0], out[1]
+
     def synthesize(self, coeffs: Coefficients) -> Tensor:
         """The source warped by the control field: ``x₀(u − D(u))``.
 
