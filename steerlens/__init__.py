@@ -28,13 +28,17 @@ package has no import cycle: ``tests/test_lens_imports.py`` checks both)::
     NaN/Inf), class indices and names, batched ``logits_of``. The lens and
     ``evaluate`` both read models through it.
 ``transforms/`` (subpackage)
-    Invertible coordinates with one interface: ``_base`` (:class:`Coefficients`,
+    Coordinates with one interface: ``_base`` (:class:`Coefficients`,
     the ``Transform`` interface, the polar edit, YIQ colour), ``pixel``
     (:class:`Pixel`), ``fourier`` (:class:`Fourier`), ``pyramid`` (:class:`CSP`,
-    an ``nn.Module`` whose masks are buffers) and ``_masks`` (the pyramid's masks
-    in closed form, float64, in a bounded cache).
+    an ``nn.Module`` whose masks are buffers), ``_masks`` (the pyramid's masks
+    in closed form, float64, in a bounded cache) and ``warp``
+    (:class:`~steerlens.transforms.Flow`: a smooth displacement field on a
+    coarse control grid that warps a fixed source — the coordinates of pure
+    motion, not a linear transform).
 ``lens/`` (subpackage)
-    The method: ``_lens`` (:class:`SteerableLens`), ``_objectives`` (the
+    The method: ``_lens`` (:class:`SteerableLens`; ``domain="pixel"``,
+    ``"fourier"``, ``"csp"`` or ``"flow"``), ``_objectives`` (the
     objectives; calls the model through ``_classifier``), ``_line`` (synthesis
     along a gradient line, clamped so no α overflows), ``_budget``
     (matched-budget edits; it receives the gradient pass as an argument and

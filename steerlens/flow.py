@@ -519,6 +519,12 @@ def edit_displacement(grad: Any, alpha: float = 1.0, **options) -> DisplacementF
     transform = getattr(grad, "transform", None)
     if not hasattr(grad, "coefficients") or transform is None:
         raise TypeError(f"`grad` must be a Gradient from SteerableLens.gradient(), got {type(grad).__name__}.")
+    if steps is None and getattr(grad, "domain", None) == "flow":
+        raise ValueError(
+            "`grad` is from domain='flow': its edit is a displacement field already, "
+            "not a phase change to interpret; use grad.dense_displacement(alpha) "
+            "(B×2×H×W, pixels) or grad.displacement (the control grid)."
+        )
     if steps is None:
         raise ValueError(
             f"`grad` has no phase step (domain={getattr(grad, 'domain', '?')!r}, "

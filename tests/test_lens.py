@@ -600,7 +600,7 @@ def test_known_answer_phase_moves_the_blob_pixels_fade_in_another(device):
 
 def test_bad_settings_raise():
     model = _net()
-    with pytest.raises(ValueError, match="`domain` must be one of 'pixel', 'fourier', 'csp'; got 'wavelet'"):
+    with pytest.raises(ValueError, match="`domain` must be one of 'pixel', 'fourier', 'csp', 'flow'; got 'wavelet'"):
         SteerableLens(model, domain="wavelet")
     with pytest.raises(ValueError, match="`component` must be one of"):
         SteerableLens(model, component="magnitude")

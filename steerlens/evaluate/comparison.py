@@ -40,6 +40,7 @@ EDIT_METHODS: dict[str, dict[str, str]] = {
     "fourier_phase": {"domain": "fourier", "component": "phase"},
     "csp_phase": {"domain": "csp", "component": "phase"},
     "csp_joint": {"domain": "csp", "component": "joint"},
+    "flow": {"domain": "flow"},
 }
 _METHOD_LABELS = {
     "pixel": "pixel",
@@ -49,6 +50,7 @@ _METHOD_LABELS = {
     "fourier_amplitude": "Fourier amplitude",
     "fourier_joint": "joint Fourier",
     "csp_amplitude": "CSP amplitude",
+    "flow": "smooth flow",
 }
 
 
@@ -385,17 +387,21 @@ def compare_edits(
         Pixel L2 budgets (in ``[0, 1]`` intensity units).
     methods
         Keys of :data:`EDIT_METHODS` (``"pixel"``, ``"fourier_phase"``, ``"csp_phase"``,
-        ``"csp_joint"``), or a dict ``name → SteerableLens keyword arguments`` for others.
+        ``"csp_joint"``, ``"flow"`` — the smooth-flow lens, a pure-motion reference whose
+        edits are warps of the same family as the ``E`` fit), or a dict
+        ``name → SteerableLens keyword arguments`` for others (e.g.
+        ``{"flow_4": {"domain": "flow", "flow_grid": 4}}``).
     regime
         ``"persistent"`` (default: the authors' iterative, source-anchored protocol),
         ``"live"`` or ``"fixed"`` (one-step extrapolation to the budget).
     lens_options
         Extra :class:`~steerlens.lens.SteerableLens` arguments for every method (e.g.
-        ``objective="margin"``, ``height=1``).
+        ``objective="margin"``, ``height=1``). A ``flow_grid`` is only given to the flow
+        methods.
     edit_options
         Extra :meth:`~steerlens.lens.SteerableLens.edit` arguments (``step_size``,
         ``phase_cap``, ``max_steps``, ``rtol``). A ``phase_cap`` is only given to methods
-        that edit phase.
+        that edit phase (not to pixel, flow or amplitude methods).
     grid
         Control points per side of the smooth warp (the authors use 8).
     warp_iterations
@@ -479,9 +485,14 @@ def compare_edits(
         leave=False,
     )
     for method, options in methods.items():
-        lens = SteerableLens(driver, **{**options, **lens_options})
+        lens_kw = {**options, **lens_options}
+        if lens_kw.get("domain", "csp") != "flow":
+            lens_kw.pop("flow_grid", None)  # shared options: the grid is only the flow's
+        lens = SteerableLens(driver, **lens_kw)
         opts = dict(edit_options)
-        if "phase_cap" in opts and (lens.domain == "pixel" or lens.component == "amplitude"):
+        if "phase_cap" in opts and (
+            lens.domain in ("pixel", "flow") or lens.component == "amplitude"
+        ):
             opts.pop("phase_cap")
         for budget in budgets:
             col = columns[(method, budget)]

@@ -13,7 +13,10 @@ line ``δ_α = −α·w_s·∂L/∂δ``, ``η_α = −α·w_s·∂L/∂η``:
     x_α = clip_[0,1](S{r_hi⁰, c⁰·exp(η_α + iδ_α), r_lo⁰}).
 
 Everything after the one forward/backward pass is synthesis only. In the pixel
-domain the line is ``x₀ − α·∂L/∂x``.
+domain the line is ``x₀ − α·∂L/∂x``. In the flow domain the coordinates are a
+smooth displacement field ``d`` on a coarse control grid
+(:class:`~steerlens.transforms.Flow`) and the line is a warp of the source,
+``x_α(u) = x₀(u − α·D(u))`` with ``D`` the upsampled ``−∂L/∂d``: pure motion.
 
 The main entry point is :class:`SteerableLens`. Its results are
 :class:`Gradient` (reusable: :meth:`SteerableLens.apply` and

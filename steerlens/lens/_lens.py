@@ -10,8 +10,9 @@ import torch
 from torch import Tensor
 
 from .._checks import check_choice, check_images, check_int, check_positive
-from ..transforms import COLOR_MODES, CSP, Coefficients, Fourier, Pixel, Transform
+from ..transforms import COLOR_MODES, CSP, Coefficients, Flow, Fourier, Pixel, Transform
 from ..transforms._validate import working_dtype
+from ..transforms.warp import check_flow_grid
 from ._budget import matched_budget_edit
 from ._line import first_order_change
 from ._objectives import (
@@ -27,7 +28,7 @@ from ._validate import check_alphas, check_number, deprecated_alias, legacy_posi
 
 __all__ = ["SteerableLens", "DOMAINS", "COMPONENTS", "NORMALIZATIONS", "REGIMES"]
 
-DOMAINS = ("pixel", "fourier", "csp")
+DOMAINS = ("pixel", "fourier", "csp", "flow")
 COMPONENTS = ("phase", "amplitude", "joint")
 NORMALIZATIONS = ("l2", "max_step", "none")
 REGIMES = ("fixed", "live", "persistent")
@@ -52,17 +53,19 @@ class SteerableLens:
         afterwards (with a warning, once, if it was training).
     domain
         Coordinates of the edit: ``"csp"`` (complex steerable pyramid),
-        ``"fourier"`` (``rfft2``) or ``"pixel"``.
+        ``"fourier"`` (``rfft2``), ``"pixel"``, or ``"flow"`` (a smooth
+        displacement field that warps the source: pure motion, see Notes).
     component
         What is edited in the polar domains: ``"phase"`` (``δ``),
         ``"amplitude"`` (``η``, the log-amplitude) or ``"joint"`` (both).
-        Ignored by the pixel domain.
+        Ignored by the pixel and flow domains.
     objective
         ``"nll"`` (``−log softmax(f)_t``), ``"logit"`` (``−f_t``) or
         ``"margin"`` (``−(f_t − f_s)``, ``s`` the ``source=`` class or the
         strongest other class).
     color
         ``"rgb"`` edits every channel; ``"luminance"`` edits only YIQ's ``Y``.
+        Ignored by the flow domain (a displacement moves every channel).
     height, order, downsample
         The pyramid (``domain="csp"``): number of scales (``"auto"``: as many as
         fit), angular order (``order + 1`` orientations), subsampling of
@@ -77,8 +80,9 @@ class SteerableLens:
           ``[0, 1]`` intensity units) to first order. The same unit in every
           domain, so equal ``α`` means equal first-order image change.
         - ``"max_step"``: ``α = 1`` makes the largest single step 1: one radian
-          of phase, one unit of log-amplitude (a factor ``e``) or a full
-          ``[0, 1]`` pixel range.
+          of phase, one unit of log-amplitude (a factor ``e``), a full
+          ``[0, 1]`` pixel range, or (flow) one pixel of displacement at the
+          control point that moves most.
         - ``"none"``: the raw gradient, as in the seed paper (``α`` then runs
           to the hundreds or thousands and differs per image).
     scale_weights
@@ -87,6 +91,11 @@ class SteerableLens:
         tensor); zero freezes a band. ``None`` weights every band 1.
     batch_size
         Largest batch sent to the model when scoring frames.
+    flow_grid
+        ``domain="flow"`` only: control points of the displacement field per
+        side, an int ``g`` or a pair ``(g_h, g_w)`` (at most the image size;
+        ``1``: one global translation). ``None`` (default): 8, or the image
+        size if smaller (the grid of :func:`steerlens.evaluate.fit_smooth_warp`).
 
     Everything after ``domain`` is keyword-only (passing it positionally still
     works, with a ``DeprecationWarning``, for one release).
@@ -96,13 +105,16 @@ class SteerableLens:
     TypeError
         If ``model`` is not callable, ``preprocess`` is neither callable nor
         ``None``, ``height`` (when not ``"auto"``), ``order`` or ``batch_size`` is
-        not an int, ``scale_weights`` is not numbers, or options passed
-        positionally (deprecated) are too many or also given as keywords.
+        not an int, ``scale_weights`` is not numbers, ``flow_grid`` is not an int
+        or a pair of ints, or options passed positionally (deprecated) are too
+        many or also given as keywords.
     ValueError
         If ``domain``, ``component``, ``objective``, ``color`` or ``normalize`` is
-        not one of its settings, ``height``, ``order`` or ``batch_size`` is < 1, or
+        not one of its settings, ``height``, ``order`` or ``batch_size`` is < 1,
         ``scale_weights`` is given for a domain other than ``"csp"``, is not 1-D
-        or 2-D with ``order + 1`` columns, or is negative, not finite or all zero.
+        or 2-D with ``order + 1`` columns, or is negative, not finite or all zero,
+        or ``flow_grid`` is given for a domain other than ``"flow"`` or has a
+        size < 1.
 
     Notes
     -----
@@ -114,6 +126,19 @@ class SteerableLens:
     - A phase edit only rotates coefficients, so the image change along a
       phase-only line is bounded; a large budget may be out of reach of
       ``edit(..., regime="fixed")`` (``EditResult.attained`` says so).
+    - ``domain="flow"``: the coordinates are a control grid ``d`` of 2-D
+      displacements ``(d_y, d_x)`` in pixels (``B×2×g_h×g_w``), upsampled
+      bicubically to a dense field ``D`` and applied by differentiable
+      (bilinear, border-padded) warping of the source:
+      ``x(d)(u) = x₀(u − D(u))`` — content moves forward by ``D``
+      (:class:`~steerlens.transforms.Flow`). The line is
+      ``x_α = clip(x₀(u − α·D_step(u)))`` with ``d_step = −∂L/∂d`` (times
+      the unit), so every frame is a pure motion of the source: the
+      pure-motion reference for the other domains.
+      :attr:`Gradient.displacement` holds ``d_step`` (pixels per unit ``α``)
+      for a quiver plot. Edits are additive in ``d`` (no phase), so
+      ``phase_cap`` is refused; the synthesis is not linear in ``d``, so the
+      ``"l2"`` unit is the exact first-order image change (a JVP).
 
     References
     ----------
@@ -136,12 +161,22 @@ class SteerableLens:
     (1, 3, 1, 32, 32)
     >>> bool((frames[:, 0] - x).abs().max() < 1e-5)
     True
+
+    The flow domain: the gradient with respect to a smooth displacement field.
+
+    >>> flow = sl.SteerableLens(model, domain="flow", flow_grid=8)
+    >>> g = flow.gradient(x, 3)
+    >>> tuple(g.displacement.shape)          # (d_y, d_x) per control point, pixels
+    (1, 2, 8, 8)
+    >>> m = flow.morph(x, 3, alpha=0.5, n_frames=4)
+    >>> bool(m.target_probs[0, -1] > m.target_probs[0, 0])
+    True
     """
 
     def __init__(
         self,
         model: Callable[[Tensor], Tensor],
-        domain: Literal["pixel", "fourier", "csp"] = "csp",
+        domain: Literal["pixel", "fourier", "csp", "flow"] = "csp",
         *legacy,
         component: Literal["phase", "amplitude", "joint"] = "phase",
         objective: Literal["nll", "logit", "margin"] = "nll",
@@ -153,6 +188,7 @@ class SteerableLens:
         scale_weights: Sequence[float] | Tensor | None = None,
         downsample: bool = False,
         batch_size: int = 32,
+        flow_grid: int | Sequence[int] | None = None,
     ):
         if legacy:
             options = legacy_positional(
@@ -184,13 +220,21 @@ class SteerableLens:
         self.preprocess = preprocess
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
         self.scale_weights = self._check_scale_weights(scale_weights)
+        self.flow_grid = check_flow_grid(flow_grid, "flow_grid")
+        if self.flow_grid is not None and self.domain != "flow":
+            raise ValueError(
+                f"`flow_grid` sets the flow domain's control grid and needs domain='flow', "
+                f"got domain={self.domain!r}."
+            )
         self._transforms: dict[tuple[int, int], Transform] = {}
         self._warned_training = False
 
     def __repr__(self) -> str:
+        grid = f", flow_grid={self.flow_grid!r}" if self.domain == "flow" else ""
         return (
             f"SteerableLens(domain={self.domain!r}, component={self.component!r}, "
-            f"objective={self.objective!r}, color={self.color!r}, normalize={self.normalize!r})"
+            f"objective={self.objective!r}, color={self.color!r}, normalize={self.normalize!r}"
+            f"{grid})"
         )
 
     # -- set-up ------------------------------------------------------------------
@@ -236,7 +280,8 @@ class SteerableLens:
             If ``image_shape`` is not ``(H, W)``; for the Fourier and CSP domains, if
             ``H`` and ``W`` are not even and ≥ 8 or too small for the pyramid's
             ``height``, or ``scale_weights`` does not have one row per scale of the
-            pyramid for this size.
+            pyramid for this size; for the flow domain, if ``flow_grid`` has more
+            control points per side than the image has pixels.
 
         Examples
         --------
@@ -263,6 +308,8 @@ class SteerableLens:
                     )
             elif self.domain == "fourier":
                 t = Fourier(key, color=self.color)
+            elif self.domain == "flow":
+                t = Flow(key, grid=self.flow_grid, color=self.color)
             else:
                 t = Pixel(color=self.color)
             self._transforms[key] = t
@@ -546,7 +593,8 @@ class SteerableLens:
             A number, or one value per image (length-``B`` tensor). Negative
             values move away from the target.
         phase_cap
-            Clamp every phase change to ``[−phase_cap, phase_cap]`` radians.
+            Clamp every phase change to ``[−phase_cap, phase_cap]`` radians
+            (ignored by the pixel domain; refused by the flow domain).
 
         Returns
         -------
@@ -560,7 +608,8 @@ class SteerableLens:
             not a number (``alpha`` may also be a tensor).
         ValueError
             If ``alpha`` is not finite or, as a tensor, neither a scalar nor one
-            value per image, or ``phase_cap`` is not finite and > 0.
+            value per image, or ``phase_cap`` is not finite and > 0 or is given
+            for a flow gradient (which has no phase).
 
         Examples
         --------
@@ -592,6 +641,8 @@ class SteerableLens:
             alpha = check_number(alpha, "alpha")
         if phase_cap is not None:
             phase_cap = check_positive(phase_cap, "phase_cap")
+            if grad.domain == "flow":
+                raise ValueError(_FLOW_PHASE_CAP)
         return grad.line().frame(alpha, phase_cap).to(grad.input_dtype or grad.x.dtype)
 
     def frames_from_gradient(self, grad: Gradient, alphas) -> Tensor:
@@ -783,7 +834,8 @@ class SteerableLens:
             L2 (about ten steps).
         phase_cap
             Clamp each step's phase change to ``[−phase_cap, phase_cap]``
-            radians (the authors use 0.25–1). Needs a phase component.
+            radians (the authors use 0.25–1). Needs a phase component (refused
+            by the pixel and flow domains).
         max_steps
             ``live``/``persistent``: most gradient steps; ``fixed``: most
             doublings of ``α``.
@@ -808,7 +860,8 @@ class SteerableLens:
             As :meth:`gradient`, and if ``budget`` is not finite and > 0 (one
             number or one per image), ``regime`` is not ``"fixed"``, ``"live"`` or
             ``"persistent"``, ``step_size``, ``phase_cap`` or ``rtol`` is not
-            finite and > 0, ``phase_cap`` is given to a lens that edits no phase,
+            finite and > 0, ``phase_cap`` is given to a lens that edits no phase
+            (pixel, flow, or the amplitude component),
             or ``max_steps`` < 1.
 
         Examples
@@ -843,6 +896,8 @@ class SteerableLens:
             step_size = check_positive(step_size, "step_size")
         if phase_cap is not None:
             phase_cap = check_positive(phase_cap, "phase_cap")
+            if self.domain == "flow":
+                raise ValueError(_FLOW_PHASE_CAP)
             if self.domain == "pixel" or self.component == "amplitude":
                 raise ValueError(
                     f"`phase_cap` limits phase steps, but this lens edits "
@@ -872,6 +927,14 @@ class SteerableLens:
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
+
+
+#: the error for a ``phase_cap`` given to the flow domain
+_FLOW_PHASE_CAP = (
+    "`phase_cap` limits phase steps (radians), but domain='flow' edits a displacement "
+    "field (pixels) and has no phase: drop `phase_cap` (to bound the motion, pass a "
+    "smaller `alpha`/`budget` or a coarser `flow_grid`)."
+)
 
 
 def _batch_view(per_image: Tensor, like: Tensor) -> Tensor:

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor
 
-from ..transforms import CSP, Coefficients, Transform
+from ..transforms import CSP, Coefficients, Flow, Transform
 
 __all__: list[str] = []
 
@@ -114,6 +114,8 @@ class LineSynthesis:
         self.additive = additive if additive is not None else [None] * n
         self.source_image = source_image
         self._csp = isinstance(transform, CSP)
+        # flow: the synthesis warps the source kept in the fixed parts
+        self._synth_fixed = self.fixed if isinstance(transform, Flow) else {}
         if self._csp:
             self.moving = [u is not None or v is not None for u, v in zip(self.phase, self.log_amplitude, strict=True)]
             bands = coefficients.bands
@@ -199,7 +201,7 @@ class LineSynthesis:
             turn = _turn(u, a, phase_cap) if u is not None else torch.zeros((), dtype=c.real.dtype, device=c.device)
             gain = _gain(v, a) if v is not None else torch.ones_like(turn)
             bands.append(c * torch.polar(gain, turn))
-        return self._image(self.transform.synthesize(Coefficients(bands, {})))
+        return self._image(self.transform.synthesize(Coefficients(bands, self._synth_fixed)))
 
     # -- a sweep -------------------------------------------------------------
     def frames(self, alphas: Tensor) -> Tensor:
@@ -275,7 +277,8 @@ class LineSynthesis:
                     turn = _turn(u, per_frame(u)) if u is not None else torch.zeros_like(gain)
                     band = c * torch.polar(torch.ones_like(turn) if gain is None else gain, turn)
                 bands.append(band.flatten(0, 1))
-            y = self.transform.synthesize(Coefficients(bands, {}))
+            synth_fixed = {key: v.repeat(k, 1, 1, 1) for key, v in self._synth_fixed.items()}
+            y = self.transform.synthesize(Coefficients(bands, synth_fixed))
         fixed = {"iq": self.fixed["iq"].repeat(k, 1, 1, 1)} if "iq" in self.fixed else {}
         images = self.transform._merge_color(y, fixed).clamp_(0.0, 1.0)
         return images.view(k, -1, *images.shape[1:]).transpose(0, 1).contiguous()
@@ -347,8 +350,11 @@ def first_order_change(
     """``dx/dα`` at ``α = 0``: synthesis is linear, so this is exact.
 
     A polar step ``(v, u)`` changes a coefficient by ``c⁰·(v + iu)·dα``; residuals
-    and chroma do not move.
+    and chroma do not move. The flow synthesis is not linear: its exact
+    derivative is the warp's Jacobian applied to the step (:meth:`Flow.differential`).
     """
+    if isinstance(transform, Flow):
+        return transform.differential(coeffs, additive[0])
     bands: list[Tensor | None] = []
     for s, c in enumerate(coeffs.bands):
         u = phase[s] if phase is not None else None

@@ -15,6 +15,7 @@ from torch import Tensor
 
 from ..transforms import Coefficients, Transform
 from ._line import LineSynthesis
+from ._validate import check_number
 
 __all__ = ["Gradient", "MorphResult", "EditResult"]
 
@@ -39,12 +40,15 @@ class Gradient:
     logits
         The model's logits at ``x``, ``B×classes``.
     coefficients
-        The source coefficients ``c⁰`` (pixel domain: the image, or its ``Y``).
+        The source coefficients ``c⁰`` (pixel domain: the image, or its ``Y``;
+        flow domain: a zero control field, with the image in ``fixed["source"]``).
     grad_phase, grad_log_amplitude
         ``∂L/∂δ`` and ``∂L/∂η`` per band (``None`` when the lens's component
-        does not edit that part, and in the pixel domain).
+        does not edit that part, and in the pixel and flow domains).
     grad_pixel
-        ``∂L/∂x`` (pixel domain only; a one-element list).
+        The gradient in additive coordinates (a one-element list): ``∂L/∂x``
+        in the pixel domain, ``∂L/∂d`` (``B×2×g_h×g_w``, per pixel of
+        displacement) in the flow domain; ``None`` in the polar domains.
     step_phase, step_log_amplitude, step_pixel
         The edit per unit ``α``: ``−w_s · gradient · unit``; ``None`` for a
         band frozen by a zero weight.
@@ -73,6 +77,9 @@ class Gradient:
     >>> g = sl.SteerableLens(model, height=1).gradient(torch.rand(1, 1, 8, 8), 2)
     >>> tuple(g.grad_phase[0].shape), round(float(g.first_order_norm), 4)  # l2 unit: 1
     ((1, 1, 4, 8, 8), 1.0)
+    >>> gf = sl.SteerableLens(model, domain="flow", flow_grid=4).gradient(torch.rand(1, 1, 8, 8), 2)
+    >>> tuple(gf.displacement.shape), tuple(gf.dense_displacement(2.0).shape)
+    ((1, 2, 4, 4), (1, 2, 8, 8))
     """
 
     x: Tensor
@@ -100,6 +107,41 @@ class Gradient:
     def batch_size(self) -> int:
         """``B``, the number of images."""
         return int(self.x.shape[0])
+
+    @property
+    def displacement(self) -> Tensor | None:
+        """Flow domain: the control field of the edit per unit ``α`` (``None`` otherwise).
+
+        ``B×2×g_h×g_w`` in pixels, axis 1 ordered ``(d_y, d_x)`` (``y`` down, ``x``
+        right); content moves forward by it: the frame at ``α`` is
+        ``x₀(u − α·D(u))`` with ``D`` the bicubic upsampling of this field. The
+        control points' pixel coordinates are ``self.transform.control_positions()``;
+        on an image axis (``y`` down), ``ax.quiver(xs, ys, d[b, 1], d[b, 0],
+        angles="xy", scale_units="xy", scale=1)`` draws each arrow as the motion
+        in pixels.
+        """
+        if self.domain != "flow" or not self.step_pixel or self.step_pixel[0] is None:
+            return None
+        return self.step_pixel[0]
+
+    def dense_displacement(self, alpha: float = 1.0) -> Tensor | None:
+        """Flow domain: the dense field ``B×2×H×W`` (pixels) at amplification ``alpha``.
+
+        ``alpha`` times :attr:`displacement`, upsampled to the image; ``None`` for the
+        other domains.
+
+        Raises
+        ------
+        TypeError
+            If ``alpha`` is not a number.
+        ValueError
+            If ``alpha`` is not finite.
+        """
+        a = check_number(alpha, "alpha")
+        field = self.displacement
+        if field is None:
+            return None
+        return self.transform.displacement(field * a)
 
     def line(self) -> LineSynthesis:
         """The cached synthesiser of this gradient's line (built on first use).
@@ -226,7 +268,8 @@ class MorphResult:
             str(class_names[int(t)]) if class_names else f"class {int(t)}" for t in target
         ]
         if title is None:
-            title = f"{self.domain} {self.component if self.domain != 'pixel' else ''} morph"
+            part = self.component if self.domain not in ("pixel", "flow") else ""
+            title = f"{self.domain} {part} morph"
             title = " ".join(title.split()) + f" (α unit: {self.normalize})"
         return plot.morph_strip(frames, probs, self.alphas, target_names=names, title=title, **kwargs)
 

@@ -1,4 +1,4 @@
-"""Invertible coordinate systems for images: pixels, Fourier, complex steerable pyramid.
+"""Coordinate systems for images: pixels, Fourier, complex steerable pyramid, smooth flow.
 
 Every transform has the same interface:
 
@@ -12,6 +12,11 @@ Every transform has the same interface:
     bands stay fixed. The parameterisation never divides by an amplitude, so
     near-zero coefficients give no NaN (and exactly-zero coefficients stay zero).
 
+:class:`Flow` shares the interface but is not a linear transform: its
+coordinates are a coarse control field of displacements that warps a source
+kept among the fixed parts (``synthesize`` warps, ``analyze`` returns a zero
+field), so edits of it are pure motions.
+
 Colour is handled here too: ``color="rgb"`` decomposes every channel,
 ``color="luminance"`` converts RGB to YIQ, decomposes only the luminance ``Y``
 and keeps the chroma ``I, Q`` untouched (the choice of the seed paper's authors
@@ -24,6 +29,9 @@ Modules of the transforms
     synthesis, the polar edit) and the YIQ colour conversion.
 ``pixel``, ``fourier``, ``pyramid``
     :class:`Pixel`, :class:`Fourier` and :class:`CSP`.
+``warp``
+    :class:`Flow`: a bicubically upsampled control grid of displacements and
+    the differentiable (bilinear, border-padded) warp it drives.
 ``_masks``
     The pyramid's frequency masks, derived analytically in float64 and
     cached (a bounded LRU cache) per configuration.
@@ -37,6 +45,7 @@ from ._base import COLOR_MODES, Coefficients, Transform, rgb_to_yiq, yiq_to_rgb
 from .fourier import Fourier
 from .pixel import Pixel
 from .pyramid import CSP, clear_pyramid_cache
+from .warp import Flow
 
 __all__ = [
     "COLOR_MODES",
@@ -45,6 +54,7 @@ __all__ = [
     "Pixel",
     "Fourier",
     "CSP",
+    "Flow",
     "rgb_to_yiq",
     "yiq_to_rgb",
     "clear_pyramid_cache",
