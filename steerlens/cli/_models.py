@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,11 @@ def _imagenet(name: str, download: bool) -> LoadedModel:
 def _state_dict(path: Path) -> dict:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
+    except pickle.UnpicklingError as err:
+        if "unsupported global" not in str(err).lower():  # garbage, not pickled objects
+            raise CLIError(
+                f"cannot read {str(path)!r}: not a TorchScript file nor a PyTorch state dict"
+            ) from None
         raise CLIError(
             f"{str(path)!r} holds pickled Python objects (a whole model saved with torch.save?); "
             f"save it as TorchScript (torch.jit.script(model).save(path)) or save its "
@@ -159,7 +164,9 @@ def _from_state_dict(path: Path, arch: str) -> LoadedModel:
 
 def _torchscript(path: Path) -> LoadedModel | None:
     try:
-        model = torch.jit.load(str(path), map_location="cpu")
+        with warnings.catch_warnings():  # TorchScript's deprecation notice: the user chose the file
+            warnings.simplefilter("ignore", (FutureWarning, DeprecationWarning))
+            model = torch.jit.load(str(path), map_location="cpu")
     except Exception:  # noqa: BLE001 - not TorchScript: the caller tries a state dict
         return None
     return LoadedModel(model.eval(), path.name, "torchscript", (3, IMAGENET_SIZE, IMAGENET_SIZE), None)
