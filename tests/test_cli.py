@@ -112,6 +112,39 @@ def test_version_and_help(capsys):
         assert code == 0 and "examples:" in out
 
 
+def _documented_commands() -> list[tuple[str, str]]:
+    """Every ``steerlens …`` line of the README's and the API page's code blocks and help epilogs."""
+    from steerlens.cli import build_parser
+
+    texts = {name: (ROOT / name).read_text() for name in ("README.md", "book/api.md")}
+    parser = build_parser()
+    for name, sub in parser._subparsers._group_actions[0].choices.items():
+        texts[f"steerlens {name} --help"] = sub.epilog
+    texts["steerlens --help"] = parser.epilog
+    found = []
+    for source, text in texts.items():
+        for line in text.replace("\\\n", " ").splitlines():
+            line = line.strip()
+            if line.startswith("steerlens ") and not line.startswith("steerlens COMMAND"):
+                found.append((source, line))
+    return found
+
+
+def test_documented_command_lines_parse():
+    import shlex
+
+    from steerlens.cli import build_parser
+
+    commands = _documented_commands()
+    assert {s for s, _ in commands} >= {"README.md", "book/api.md"}
+    assert {line.split()[1] for _, line in commands} == {"morph", "compare", "magnify"}
+    for source, line in commands:
+        try:
+            build_parser().parse_args(shlex.split(line)[1:])
+        except Exception as err:  # noqa: BLE001 - report which documented line fails
+            pytest.fail(f"{source}: `{line}` does not parse: {err}")
+
+
 # -- morph ----------------------------------------------------------------------------------
 
 

@@ -100,9 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     >>> main(["--version"])
     steerlens ...
     0
-    >>> main(["morph"])  # doctest: +SKIP
-    steerlens morph: error: the following arguments are required: ...
-    2
+    >>> main(["morph", "digit.png", "--model", "mnist_cnn", "--target", "8",
+    ...       "-o", "morph.gif", "-o", "morph.png"])  # doctest: +SKIP
+    digit.png: p(8) 0.00 at α = 0, peak 0.93 at α = 5.6, 0.93 at α = 5.6
+    wrote morph.gif (12 frames, 140×156 px)
+    wrote morph.png (strip of 12 frames)
+    0
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
