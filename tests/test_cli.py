@@ -232,6 +232,29 @@ def test_morph_photos_are_converted_to_the_model_input(capsys, files, tmp_path, 
     assert json.loads(record.read_text())["frame_shape"] == [1, 28, 28]
 
 
+def test_images_of_any_mode_become_the_model_input(tmp_path):
+    from steerlens.cli._io import load_image
+
+    clear = tmp_path / "clear.png"  # fully transparent: composited on white
+    Image.new("RGBA", (40, 30), (0, 0, 0, 0)).save(clear)
+    assert torch.equal(load_image(clear, (1, 28, 28)), torch.ones(1, 28, 28))
+    deep = tmp_path / "deep.png"  # 16-bit grey, half range
+    Image.fromarray(np.full((20, 50), 32768, dtype=np.uint16)).save(deep)
+    x = load_image(deep, (3, 16, 16))
+    assert x.shape == (3, 16, 16) and float((x - 0.5).abs().max()) < 0.01
+    wide = tmp_path / "wide.png"  # left half black, right half white: the crop keeps the centre
+    pixels = np.zeros((10, 40), dtype=np.uint8)
+    pixels[:, 20:] = 255
+    Image.fromarray(pixels).save(wide)
+    crop = load_image(wide, (1, 8, 8))[0]
+    assert float(crop[:, :3].max()) < 0.05 and float(crop[:, -3:].min()) > 0.95
+    stretched = load_image(wide, (1, 8, 8), fit="stretch")[0]
+    assert torch.allclose(stretched, crop, atol=0.05)  # both keep the two halves
+    palette = tmp_path / "palette.gif"
+    Image.new("P", (12, 12), 3).save(palette)
+    assert load_image(palette, (3, 8, 8)).shape == (3, 8, 8)
+
+
 def test_morph_budget_runs_a_matched_budget_edit(capsys, files, tmp_path, device):
     record, strip = tmp_path / "edit.json", tmp_path / "edit.png"
     code, out, err = _run(
