@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 from pathlib import Path
 
@@ -54,7 +55,7 @@ error (unknown option, bad number, output format it cannot write)."""
 
 
 def add_parser(subparsers, parents) -> argparse.ArgumentParser:
-    from ..lens import COMPONENTS, DOMAINS, NORMALIZATIONS, REGIMES
+    from ..lens import COMPONENTS, DOMAINS, NORMALIZATIONS, REGIMES, SteerableLens
 
     p = subparsers.add_parser(
         "morph", parents=parents, help="morph images toward a class (or edit them to a budget)",
@@ -70,7 +71,7 @@ def add_parser(subparsers, parents) -> argparse.ArgumentParser:
                    type=c.output_path(OUTPUTS), help=f"output file ({', '.join(OUTPUTS)}); repeatable")
     g = p.add_argument_group("the lens")
     g.add_argument("--domain", choices=DOMAINS, default="csp", help="edit coordinates (default csp)")
-    g.add_argument("--component", choices=COMPONENTS, default="phase",
+    g.add_argument("--component", choices=COMPONENTS,
                    help="what is edited in csp/fourier (default phase)")
     g.add_argument("--objective", choices=_OBJECTIVES, default="nll", help="default nll")
     g.add_argument("--color", choices=_COLORS, default="rgb", help="edit every channel or only "
@@ -80,10 +81,14 @@ def add_parser(subparsers, parents) -> argparse.ArgumentParser:
     g.add_argument("--order", type=c.integer(1), default=3, metavar="N",
                    help="pyramid orientations − 1 (default 3)")
     g.add_argument("--normalize", choices=NORMALIZATIONS, default="l2", help="unit of α (default l2)")
+    if "flow_grid" in inspect.signature(SteerableLens).parameters:
+        g.add_argument("--flow-grid", type=c.integer(2), metavar="N",
+                       help="--domain flow: control points of the displacement field per side")
     g = p.add_argument_group("the morph")
     g.add_argument("--frames", type=c.integer(2), default=12, metavar="K",
                    help="frames of the morph; an edit's path is shown in at most K (default 12)")
-    g.add_argument("--alpha", type=c.alpha_spec, default="auto", metavar="auto|MAX|LO:HI",
+    g.add_argument("--alpha", "--amplification", type=c.alpha_spec, default="auto",
+                   metavar="auto|MAX|LO:HI",
                    help="amplification range (default auto)")
     g = p.add_argument_group("a matched-budget edit instead (lens.edit)")
     g.add_argument("--budget", type=c.positive, metavar="L2",
@@ -200,10 +205,13 @@ def _run(args, device, edit: bool, stages) -> int:
     targets = torch.tensor(targets * (len(args.images) if len(targets) == 1 else 1), device=device)
     stages.next()
     try:
-        lens = SteerableLens(
-            loaded.model, args.domain, component=args.component, objective=args.objective,
-            color=args.color, height=args.height, order=args.order, normalize=args.normalize,
-        )
+        options = {"objective": args.objective, "color": args.color, "height": args.height,
+                   "order": args.order, "normalize": args.normalize}
+        if args.component is not None:  # the lens's default otherwise (some domains ignore it)
+            options["component"] = args.component
+        if getattr(args, "flow_grid", None) is not None:
+            options["flow_grid"] = args.flow_grid
+        lens = SteerableLens(loaded.model, args.domain, **options)
         if edit:
             result = lens.edit(
                 x, targets, args.budget, regime=args.regime or "persistent",
@@ -284,7 +292,8 @@ def _write_strip(frames, tp, axis, names, out: Path, args, loaded, edit: bool) -
         if edit:
             title = f"{args.regime or 'persistent'} {args.domain} edit of {loaded.name} to L2 = {args.budget:g}"
         else:
-            title = f"{args.domain} {args.component if args.domain != 'pixel' else ''} morph of {loaded.name}"
+            part = (args.component or "phase") if args.domain in ("csp", "fourier") else ""
+            title = f"{args.domain} {part} morph of {loaded.name}"
             title = " ".join(title.split()) + f" (α unit: {args.normalize})"
         fig = plot.morph_strip(
             frames, tp, axis, target_names=names, title=title, per_row=args.per_row,
@@ -322,7 +331,7 @@ def _table(args, loaded, frames, probs, tp, axis, distance, targets):
         "kind": loaded.kind,
         "input_shape": list(loaded.input_shape),
         "domain": args.domain,
-        "component": args.component,
+        "component": args.component or "phase",
         "objective": args.objective,
         "normalize": args.normalize,
         "mode": "edit" if edit else "morph",
