@@ -326,7 +326,7 @@ MORPH_ERRORS = [
     (["-m", "nets/missing.pt", "-t", "3"], 1, r"model file 'nets/missing.pt' does not exist"),
     (["-m", "mnist_cnn", "-t", "3", "--frames", "two"], 2, r"--frames: 'two' is not a whole"),
     (["-m", "mnist_cnn", "-t", "3", "--frames", "1"], 2, r"--frames: '1' must be ≥ 2"),
-    (["-m", "mnist_cnn", "-t", "3", "--alpha", "nan"], 2, r"--alpha: 'nan' is not a finite"),
+    (["-m", "mnist_cnn", "-t", "3", "--alpha", "nan"], 2, r"--alpha/--amplification: 'nan' is not a finite"),
     (["-m", "mnist_cnn", "-t", "3", "--alpha", "1:1"], 2, r"the range's ends must differ"),
     (["-m", "mnist_cnn", "-t", "3", "--budget", "-1"], 2, r"--budget: '-1' must be > 0"),
     (["-m", "mnist_cnn", "-t", "3", "--regime", "live"], 2, r"--regime applies to an edit"),
