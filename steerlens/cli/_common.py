@@ -188,16 +188,17 @@ class Stages:
         from tqdm.auto import tqdm
 
         self.names = names
+        self.prefix = desc
         self.bar = tqdm(
             total=len(names), desc=desc, unit="step", file=sys.stderr, leave=False,
-            disable=True if quiet else None, bar_format="{desc}: {n}/{total} {postfix} [{elapsed}]",
+            disable=True if quiet else None, bar_format="{desc} [step {n}/{total}, {elapsed}]",
         )
         self._index = 0
         self._show()
 
     def _show(self) -> None:
         if self._index < len(self.names):
-            self.bar.set_postfix_str(self.names[self._index])
+            self.bar.set_description_str(f"{self.prefix}: {self.names[self._index]}")
 
     def next(self) -> None:
         """Mark the current stage done."""

@@ -179,12 +179,14 @@ def run(args) -> int:
         args.quiet, "morph" if not edit else "edit",
     )
     try:
-        return _run(args, device, edit, stages)
+        lines = _run(args, device, edit, stages)
     finally:
         stages.close()
+    c.say(args.quiet, *lines)
+    return c.EXIT_OK
 
 
-def _run(args, device, edit: bool, stages) -> int:
+def _run(args, device, edit: bool, stages) -> list[str]:
     from ..lens import SteerableLens
 
     loaded = load_model(
@@ -260,18 +262,16 @@ def _run(args, device, edit: bool, stages) -> int:
             write_table(rows, out, record)
             written.append(f"{out} ({len(rows)} rows)")
     stages.next()
-    if not args.quiet:
-        for b, path in enumerate(args.images):
-            k = int(tp[b].argmax())
-            print(
-                f"{path.name}: p({names[b]}) {float(tp[b, 0]):.2f} at {symbol} = {float(axis[0]):.3g}"
-                f", peak {float(tp[b, k]):.2f} at {symbol} = {float(axis[k]):.3g}, "
-                f"{float(tp[b, -1]):.2f} at {symbol} = {float(axis[-1]):.3g}"
-                + (f" (budget attained: {bool(result.attained[b])})" if edit else "")
-            )
-        for line in written:
-            print(f"wrote {line}")
-    return c.EXIT_OK
+    lines = []
+    for b, path in enumerate(args.images):
+        k = int(tp[b].argmax())
+        lines.append(
+            f"{path.name}: p({names[b]}) {float(tp[b, 0]):.2f} at {symbol} = {float(axis[0]):.3g}"
+            f", peak {float(tp[b, k]):.2f} at {symbol} = {float(axis[k]):.3g}, "
+            f"{float(tp[b, -1]):.2f} at {symbol} = {float(axis[-1]):.3g}"
+            + (f" (budget attained: {bool(result.attained[b])})" if edit else "")
+        )
+    return lines + [f"wrote {line}" for line in written]
 
 
 def _evenly(count: int, most: int) -> list[int]:
