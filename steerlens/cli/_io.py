@@ -16,8 +16,9 @@ from ._common import CLIError
 __all__: list[str] = []
 
 VIDEO_EXTRA = "video"
-#: File extensions PyAV (FFmpeg) reads and writes for ``magnify`` and ``morph``.
-AV_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
+#: File extensions PyAV (FFmpeg) reads for ``magnify``; it writes H.264 in the first three.
+AV_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm")
+AV_WRITES = AV_SUFFIXES[:3]
 
 
 def _check_readable(path: Path, what: str) -> None:
@@ -126,22 +127,28 @@ def write_video(pictures: list, path: Path, fps: float) -> None:
     except Exception as err:  # noqa: BLE001
         raise CLIError(f"cannot write {str(path)!r}: {err}") from None
     try:
-        try:
-            stream = container.add_stream("libx264", rate=rate)
-        except Exception:  # noqa: BLE001 - an FFmpeg build without x264
-            stream = container.add_stream("mpeg4", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for picture in pictures:
-            canvas = np.full((height, width, 3), 255, dtype=np.uint8)
-            array = np.asarray(picture.convert("RGB"))
-            canvas[: array.shape[0], : array.shape[1]] = array
-            frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        _encode(av, container, pictures, rate, width, height)
+    except Exception as err:  # noqa: BLE001 - FFmpeg's errors vary by version and container
+        raise CLIError(f"cannot write {str(path)!r}: {err}") from None
     finally:
         container.close()
+
+
+def _encode(av, container, pictures: list, rate, width: int, height: int) -> None:
+    try:
+        stream = container.add_stream("libx264", rate=rate)
+    except Exception:  # noqa: BLE001 - an FFmpeg build without x264
+        stream = container.add_stream("mpeg4", rate=rate)
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    for picture in pictures:
+        canvas = np.full((height, width, 3), 255, dtype=np.uint8)
+        array = np.asarray(picture.convert("RGB"))
+        canvas[: array.shape[0], : array.shape[1]] = array
+        frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
 
 
 def write_animation(frames: Tensor, path: Path, labels, fps: float, scale: int | None) -> tuple:

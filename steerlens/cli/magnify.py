@@ -11,7 +11,7 @@ import torch
 from . import _common as c
 from ._common import CLIError
 from ._io import (
-    AV_SUFFIXES,
+    AV_WRITES,
     check_output_folder,
     read_video,
     require_av,
@@ -20,14 +20,14 @@ from ._io import (
 
 __all__: list[str] = []
 
-OUTPUTS = (".gif", *AV_SUFFIXES)
+OUTPUTS = (".gif", *AV_WRITES)
 
 DESCRIPTION = """\
 Phase-based motion magnification (Wadhwa et al. 2013) of a video file:
 steerlens.magnify.phase_based with every one of its options. Small motions in
 the temporal band LOW–HIGH Hz come out (1 + ALPHA) times larger. Reads GIF (and
 other animations Pillow reads) and, with PyAV (pip install 'steerlens[video]'),
-MP4/MOV/AVI/MKV/WebM; writes .gif or, with PyAV, .mp4 and friends. Frames are
+MP4/MOV/MKV/M4V/AVI/WebM; writes .gif or, with PyAV, .mp4/.mov/.mkv (H.264). Frames are
 cropped by a pixel to even sides if needed; --max-side shrinks large videos
 first (the pyramid is computed on every frame)."""
 
