@@ -52,12 +52,13 @@ def add_arguments(p: argparse.ArgumentParser, default_out: Path) -> None:
     p.add_argument("--budgets", type=c.positive, nargs="+", default=[1.0, 2.0],
                    help="pixel L2 budgets (default 1 2)")
     p.add_argument("--methods", nargs="+", default=list(EDIT_METHODS), choices=list(EDIT_METHODS),
-                   help="edit methods (default: all)")
+                   metavar="METHOD", help=f"edit methods, of {', '.join(EDIT_METHODS)} "
+                                          f"(default: all)")
     p.add_argument("--regime", default="persistent", choices=list(REGIMES),
                    help="default persistent")
     p.add_argument("--objective", default="nll", choices=["nll", "logit", "margin"],
                    help="default nll")
-    p.add_argument("--height", type=c.height, default="auto",
+    p.add_argument("--height", type=c.height, default="auto", metavar="N|auto",
                    help="pyramid height for the CSP methods ('auto': 2 at 28×28)")
     p.add_argument("--step-size", type=c.positive, default=None,
                    help="iterative regimes: α per step in first-order L2 units (default budget/10)")
