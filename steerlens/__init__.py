@@ -17,6 +17,8 @@ package has no import cycle: ``tests/test_lens_imports.py`` checks both)::
     signals/, data/, models/            known-answer signals; data sets; the zoo
     evaluate/                           warps, read-outs, bootstrap, comparison
     plot, widgets/                      pictures and scrubbers; ipywidgets
+    cli/  (and __main__)                the `steerlens` command: imports any of the
+                                        above, imported by none of them
 
 ``resample``
     Sub-pixel translation and warps, global shift measurement, Gaussian blur
@@ -67,6 +69,11 @@ package has no import cycle: ``tests/test_lens_imports.py`` checks both)::
 ``widgets/`` (subpackage)
     ``logic`` (explorer and magnifier state, no ipywidgets), ``views`` (the
     ipywidgets views and their static fallbacks), ``pictures`` (PNG encoding).
+``cli/`` (subpackage)
+    The ``steerlens`` console script and ``python -m steerlens``: ``morph``
+    (your model and images; GIF/MP4/PNG strip/CSV/JSON), ``compare`` (the
+    matched-budget comparison) and ``magnify`` (a video file); ``_models``
+    resolves ``--model``, ``_io`` reads images and videos and writes the files.
 
 >>> import torch
 >>> import steerlens as sl

@@ -121,3 +121,20 @@ def test_public_names_keep_working():
                  "yiq_to_rgb", "clear_pyramid_cache"):
         assert getattr(sl.transforms, name) is not None
     from steerlens.lens import COMPONENTS, DOMAINS, NORMALIZATIONS, REGIMES  # noqa: F401
+
+
+def test_the_command_line_sits_on_top():
+    # steerlens.cli imports the layers it drives; nothing in the package imports the CLI
+    # (only `python -m steerlens`, steerlens/__main__.py, calls it)
+    graph = _graph(module_level_only=False)
+    importers = sorted(
+        name for name, deps in graph.items()
+        if not name.startswith(("steerlens.cli", "steerlens.__main__"))
+        and any(d == "steerlens.cli" or d.startswith("steerlens.cli.") for d in deps)
+    )
+    assert importers == []
+    used = set().union(*(deps for name, deps in graph.items() if name.startswith("steerlens.cli")))
+    for layer in ("steerlens.lens", "steerlens.models", "steerlens.evaluate", "steerlens.magnify",
+                  "steerlens.plot", "steerlens.data"):
+        assert any(d == layer or d.startswith(layer + ".") for d in used), layer
+    assert graph["steerlens.__main__"] == {"steerlens.cli"}
