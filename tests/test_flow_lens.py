@@ -204,6 +204,19 @@ def test_frames_are_warps_of_the_source_with_the_gradient_field(device):
     assert float(sweep.min()) >= 0.0 and float(sweep.max()) <= 1.0
 
 
+def test_frame_by_frame_sweep_equals_the_batched_one(monkeypatch, device):
+    from steerlens.lens import _line
+
+    x = _images(2, 3, 16, device=device)
+    lens = SteerableLens(_net(3, device=device), domain="flow")
+    g = lens.gradient(x, 1)
+    batched = lens.frames_from_gradient(g, [0.0, 0.5, 1.0, 3.0])
+    monkeypatch.setattr(_line, "BATCH_ELEMENTS", 0)
+    g = lens.gradient(x, 1)
+    single = lens.frames_from_gradient(g, [0.0, 0.5, 1.0, 3.0])
+    assert torch.allclose(batched, single, atol=1e-6)
+
+
 def test_per_image_targets_equal_single_image_calls(device):
     x = _images(3, 1, 16, device=device)
     lens = SteerableLens(_net(device=device), domain="flow")

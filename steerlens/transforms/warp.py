@@ -43,6 +43,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from .._checks import check_images
 from ._base import Coefficients, Transform
@@ -171,6 +172,7 @@ class _SymmetricBilinear(torch.autograd.Function):
         return _sample(x, grid)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_out: Tensor):
         x, grid = ctx.saved_tensors
         grad_x = grad_grid = None
