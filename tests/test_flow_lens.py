@@ -162,6 +162,13 @@ def test_differential_is_the_exact_one_sided_first_order_change(at_zero, device)
     assert float((jvp - fd).norm() / fd.norm()) < 1e-3
 
 
+@pytest.mark.parametrize("grid, size", [((5, 5), (33, 33)), ((3, 7), (16, 30)), ((1, 4), (9, 8))])
+def test_upsampling_is_torch_bicubic_interpolation(grid, size):
+    field = torch.randn(2, 2, *grid, dtype=torch.float64)
+    expected = torch.nn.functional.interpolate(field, size=size, mode="bicubic", align_corners=True)
+    assert torch.allclose(upsample_field(field, size), expected, atol=1e-12)
+
+
 def test_upsampled_field_is_smooth_and_exact_at_the_control_points():
     field = torch.randn(2, 2, 5, 5, dtype=torch.float64)
     dense = upsample_field(field, (33, 33))  # control points fall on pixels 0, 8, …, 32
