@@ -405,8 +405,8 @@ def test_persistent_edit_is_a_warp_of_the_source(device):
     x = _texture(size=16, device=device).float().expand(2, 1, 16, 16).contiguous()
     lens = SteerableLens(_net(device=device), domain="flow")
     e = lens.edit(x, 1, budget=0.5, regime="persistent")
-    fit = fit_smooth_warp(x.cpu(), e.images.cpu(), iterations=100)
-    assert float(fit.energy.min()) > 0.97
+    fit = fit_smooth_warp(x.cpu(), e.images.cpu(), iterations=30)
+    assert float(fit.energy.min()) > 0.97, fit.energy
 
 
 def test_colour_edit(device):
