@@ -368,7 +368,7 @@ def _pick(data, corrupt: str | None, field: str, good: list, bad: list):
     corrupt=st.sampled_from([None, None, None, *FIELDS]),
     batch=st.integers(1, 2),
     size=st.sampled_from([16, 32]),
-    domain=st.sampled_from(["csp", "fourier", "pixel"]),
+    domain=st.sampled_from(["csp", "fourier", "pixel", "flow"]),
     component=st.sampled_from(["phase", "amplitude", "joint"]),
     normalize=st.sampled_from(["l2", "max_step", "none"]),
     method=st.sampled_from(["gradient", "extrapolate", "morph", "edit", "apply", "probabilities"]),
@@ -385,7 +385,8 @@ def test_lens_property(data, corrupt, batch, size, domain, component, normalize,
     regime = _pick(data, corrupt, "regime", ["fixed", "live", "persistent"], ["bogus", 3])
     setting = _pick(data, corrupt, "setting", [{}], [{"domain": "wavelet"}, {"height": 0},
                                                      {"scale_weights": [1.0]}, {"batch_size": 0},
-                                                     {"objective": "hinge"}, {"color": "cmyk"}])
+                                                     {"objective": "hinge"}, {"color": "cmyk"},
+                                                     {"flow_grid": 0}, {"flow_grid": (8, 99)}])
     model, pre = _bad_model(model_kind)
     if image == "double_model" and isinstance(model, nn.Module):
         model = model.double()

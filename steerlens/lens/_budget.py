@@ -25,7 +25,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from ..transforms import Coefficients, Transform
+from ..transforms import Coefficients, Flow, Transform
 from ._results import EditResult, Gradient
 
 #: ``gradient_at(coefficients, target, source, anchor) -> Gradient``: one gradient pass
@@ -155,7 +155,11 @@ def _fixed(gradient_at, probabilities, transform, x0, target, source, budget, ph
     hi = torch.where(crossed, hi, best)
     path = [frame_at(hi * (k / _FIXED_PATH_POINTS)) for k in range(1, _FIXED_PATH_POINTS + 1)]
     steps = torch.ones_like(target)
-    return _result(probabilities, x0, path[-1], budget, steps, target, path, "fixed", rtol)
+    result = _result(probabilities, x0, path[-1], budget, steps, target, path, "fixed", rtol)
+    if isinstance(transform, Flow):  # the line's field at the final α
+        step = grad.step_pixel[0]
+        result.displacement = step * hi.to(step.dtype).view(-1, *([1] * (step.ndim - 1)))
+    return result
 
 
 def _iterative(
@@ -222,7 +226,10 @@ def _iterative(
         steps[index] += 1
         active[index[crossed | stalled]] = False
         path.append(images.clone())
-    return _result(probabilities, x0, images, budget, steps, target, path, regime, rtol)
+    result = _result(probabilities, x0, images, budget, steps, target, path, regime, rtol)
+    if isinstance(transform, Flow) and regime == "persistent":  # the accumulated field
+        result.displacement = acc_shift[0]
+    return result
 
 
 def _accumulate(grad: Gradient, alpha: Tensor, phase_cap, index, acc_phase, acc_amp, acc_shift, n):

@@ -137,8 +137,11 @@ class SteerableLens:
       pure-motion reference for the other domains.
       :attr:`Gradient.displacement` holds ``d_step`` (pixels per unit ``α``)
       for a quiver plot. Edits are additive in ``d`` (no phase), so
-      ``phase_cap`` is refused; the synthesis is not linear in ``d``, so the
-      ``"l2"`` unit is the exact first-order image change (a JVP).
+      ``phase_cap`` is refused. The synthesis is not linear in ``d``, and a
+      bilinear warp has a kink at every pixel centre: the gradient uses the
+      symmetric (central-difference) derivative there, and the ``"l2"`` unit
+      is the exact one-sided first-order image change along the line, so a
+      small ``α`` changes the image by ``α`` as in the other domains.
 
     References
     ----------

@@ -213,6 +213,7 @@ class LineSynthesis:
         """
         values = [float(a) for a in alphas]
         size = sum(b.numel() for b in self.coefficients.bands)
+        size += sum(v.numel() for v in self._synth_fixed.values())  # flow: the source
         if len(values) * size <= BATCH_ELEMENTS:
             return self._frames_batched(values)
         if self._csp and len(values) >= 3 and _equally_spaced(values) and self._unclamped(values):

@@ -379,6 +379,11 @@ class EditResult:
         ``B×T``: ``‖path − x₀‖₂``.
     regime
         ``"fixed"``, ``"live"`` or ``"persistent"``.
+    displacement
+        Flow domain, ``fixed`` and ``persistent`` regimes: the control field
+        ``B×2×g_h×g_w`` (pixels, ``(d_y, d_x)``) whose warp of the source is the
+        final image (before the ``[0, 1]`` clip, which a bilinear warp never
+        needs). ``None`` otherwise (a ``live`` edit composes one warp per step).
 
     Examples
     --------
@@ -401,6 +406,7 @@ class EditResult:
     path: Tensor
     path_distance: Tensor
     regime: str
+    displacement: Tensor | None = None
 
     @property
     def target_prob(self) -> Tensor:

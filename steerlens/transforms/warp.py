@@ -43,6 +43,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from .._checks import check_images
 from ._base import Coefficients, Transform
@@ -96,17 +97,15 @@ def check_flow_grid(value, name: str = "flow_grid") -> tuple[int, int] | None:
     return items[0], items[1]
 
 
-@lru_cache(maxsize=32)
-def _interpolation_matrix(
-    grid: tuple[int, int], size: tuple[int, int], dtype: torch.dtype, device: str
-) -> Tensor:
-    # Row k: the bicubic (align_corners=True) interpolant of the k-th control point's unit
-    # impulse, so upsampling is one matrix product (the same interpolant as
-    # steerlens.evaluate.warps, computed in float64 and cast).
-    impulses = torch.eye(grid[0] * grid[1], dtype=torch.float64, device=device)
-    impulses = impulses.view(-1, 1, *grid)
-    up = F.interpolate(impulses, size=size, mode="bicubic", align_corners=True)
-    return up.view(grid[0] * grid[1], -1).to(dtype)
+@lru_cache(maxsize=64)
+def _axis_matrix(g: int, n: int, dtype: torch.dtype, device: str) -> Tensor:
+    # Row k: the bicubic (align_corners=True) interpolant of control point k's unit impulse
+    # along one axis. PyTorch's bicubic upsampling is separable, so the 2-D field is
+    # A_y · d · A_xᵀ (the interpolant of steerlens.evaluate.warps, at a cost that stays
+    # small for fine grids on large images), computed in float64 and cast.
+    impulses = torch.eye(g, dtype=torch.float64, device=device).view(g, 1, g, 1)
+    up = F.interpolate(impulses, size=(n, 1), mode="bicubic", align_corners=True)
+    return up.view(g, n).to(dtype)
 
 
 def upsample_field(field: Tensor, size: Sequence[int]) -> Tensor:
@@ -135,12 +134,13 @@ def upsample_field(field: Tensor, size: Sequence[int]) -> Tensor:
             f"`field` must be B×2×g_h×g_w (d_y, d_x per control point), got shape "
             f"{tuple(field.shape)}."
         )
-    b, _, gh, gw = field.shape
+    _, _, gh, gw = field.shape
     h, w = int(size[0]), int(size[1])
     if (gh, gw) == (h, w):
         return field
-    m = _interpolation_matrix((gh, gw), (h, w), field.dtype, str(field.device))
-    return (field.reshape(b, 2, gh * gw) @ m).view(b, 2, h, w)
+    ay = _axis_matrix(gh, h, field.dtype, str(field.device))  # g_h × H
+    ax = _axis_matrix(gw, w, field.dtype, str(field.device))  # g_w × W
+    return ay.t() @ field @ ax
 
 
 def _sampling_grid(displacement: Tensor) -> Tensor:
@@ -171,6 +171,7 @@ class _SymmetricBilinear(torch.autograd.Function):
         return _sample(x, grid)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_out: Tensor):
         x, grid = ctx.saved_tensors
         grad_x = grad_grid = None
