@@ -9,6 +9,7 @@ draws its states.
 from __future__ import annotations
 
 import html
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -193,7 +194,10 @@ class ExplorerView:
         self.last_update_seconds = 0.0
         self._quiet = False  # True while the view itself moves the slider
         self._from_python = False
-        self._pending = None  # the scheduled refinement (an asyncio TimerHandle)
+        self._pending = None  # the scheduled refinement: (event loop, asyncio.TimerHandle)
+        # Jupyter kernels with subshells (ipykernel ≥ 7, JupyterLab ≥ 4.4) may run widget
+        # messages and the refinement's callbacks on different threads: one at a time.
+        self._lock = threading.RLock()
         self._png: dict[tuple, tuple[bytes, bytes, float]] = {}
         s = ex.settings
         narrow = w.Layout(width="210px", max_width="100%")
@@ -322,7 +326,7 @@ class ExplorerView:
         self.last_update_seconds = seconds
         pending = "" if state.exact else " · readout interpolated (≈) until the slider rests"
         self.status.value = (
-            "<div style='font-family:sans-serif;font-size:12px'>"
+            "<div class='sl-status' style='font-family:sans-serif;font-size:12px'>"
             f"{html.escape(state.readout())}<br><span style='color:#777'>update {1e3 * seconds:.1f} ms"
             f"{html.escape(note + pending)} · gradients computed so far: {state.gradient_evaluations}</span></div>"
         )
@@ -330,34 +334,47 @@ class ExplorerView:
     def _on_alpha(self, change) -> None:
         if self._quiet:
             return
-        start = time.perf_counter()
-        exact = self._from_python
-        state = self.explorer.set_alpha(change["new"], exact=exact)
-        self._draw(state)
-        self._status(state, time.perf_counter() - start, " (lookup + PNG)" if not exact else "")
-        if not state.exact:
-            self._schedule_refine()
+        with self._lock:
+            start = time.perf_counter()
+            exact = self._from_python
+            state = self.explorer.set_alpha(change["new"], exact=exact)
+            self._draw(state)
+            self._status(state, time.perf_counter() - start, " (lookup + PNG)" if not exact else "")
+            if not state.exact:
+                self._schedule_refine()
 
     # -- refinement: exact readouts when the slider rests -------------------------------
     def _schedule_refine(self) -> None:
         import asyncio
 
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (plain Python, tests): call refine() yourself
-            return
-        self._pending = loop.call_later(_REST_SECONDS, self._refine_step)
+            loop = None
+        if self._pending is not None:
+            pending_loop, handle = self._pending
+            if pending_loop is loop:
+                handle.cancel()
+            else:  # scheduled from another thread's loop
+                pending_loop.call_soon_threadsafe(handle.cancel)
+            self._pending = None
+        if loop is not None:
+            self._pending = (loop, loop.call_later(_REST_SECONDS, self._refine_step))
 
     def _refine_step(self) -> None:
         import asyncio
 
-        self._pending = None
-        left = self.refine(1)
-        if left:
-            self._pending = asyncio.get_running_loop().call_later(0.01, self._refine_step)
+        loop = asyncio.get_running_loop()
+        if not self._lock.acquire(blocking=False):  # a move or a setting is being handled
+            self._pending = (loop, loop.call_later(_REST_SECONDS, self._refine_step))
+            return
+        try:
+            self._pending = None
+            left = self.refine(1)
+            if left:
+                self._pending = (loop, loop.call_later(0.01, self._refine_step))
+        finally:
+            self._lock.release()
 
     def refine(self, count: int = 1) -> int:
         """Read exact probabilities: the position shown first, then ``count − 1`` more nearby.
@@ -377,15 +394,16 @@ class ExplorerView:
         ValueError
             If ``count`` < 1.
         """
-        was_exact = self.explorer.state.exact
-        left = self.explorer.refine(count)
-        state = self.explorer.state
-        if not was_exact:
-            self.probabilities.value = _probability_bars(state, self.top_k)
-            self._status(state, self.last_update_seconds, " (exact readout)")
-        if left == 0 or not was_exact:
-            self._range_text(state)
-        return left
+        with self._lock:
+            was_exact = self.explorer.state.exact
+            left = self.explorer.refine(count)
+            state = self.explorer.state
+            if not was_exact:
+                self.probabilities.value = _probability_bars(state, self.top_k)
+                self._status(state, self.last_update_seconds, " (exact readout)")
+            if left == 0 or not was_exact:
+                self._range_text(state)
+            return left
 
     # -- settings ---------------------------------------------------------------------
     def _move_slider(self, value: float) -> None:
@@ -418,30 +436,32 @@ class ExplorerView:
         if not chosen:  # at least one scale: re-enable the one just switched off
             change["owner"].value = True
             return
-        ex = self.explorer
-        before = ex.gradient_evaluations
-        self.status.value = "<div style='font-family:sans-serif;font-size:12px'>computing the gradient…</div>"
-        ex._apply_settings(
-            model=self.model.value, image=self.image.value, target=self.target.value,
-            domain=self.domain.value, component=self.component.value, color=self.color.value,
-            scales=chosen,
-        )
-        alpha = self._settle_alpha()
-        self._move_slider(alpha)
-        state = ex.set_alpha(alpha)
-        self._draw(state, full=True)
-        note = " (new gradient" if state.gradient_evaluations > before else " (cached gradient"
-        self._status(state, time.perf_counter() - start, note + " + precomputed line)")
+        with self._lock:
+            ex = self.explorer
+            before = ex.gradient_evaluations
+            self.status.value = "<div style='font-family:sans-serif;font-size:12px'>computing the gradient…</div>"
+            ex._apply_settings(
+                model=self.model.value, image=self.image.value, target=self.target.value,
+                domain=self.domain.value, component=self.component.value, color=self.color.value,
+                scales=chosen,
+            )
+            alpha = self._settle_alpha()
+            self._move_slider(alpha)
+            state = ex.set_alpha(alpha)
+            self._draw(state, full=True)
+            note = " (new gradient" if state.gradient_evaluations > before else " (cached gradient"
+            self._status(state, time.perf_counter() - start, note + " + precomputed line)")
 
     def _on_widen(self, button=None) -> None:
-        start = time.perf_counter()
-        ex = self.explorer
-        ex.widen(2.0)
-        alpha = self._settle_alpha()
-        self._move_slider(alpha)
-        state = ex.set_alpha(alpha)
-        self._draw(state, full=True)
-        self._status(state, time.perf_counter() - start, " (range widened, line precomputed)")
+        with self._lock:
+            start = time.perf_counter()
+            ex = self.explorer
+            ex.widen(2.0)
+            alpha = self._settle_alpha()
+            self._move_slider(alpha)
+            state = ex.set_alpha(alpha)
+            self._draw(state, full=True)
+            self._status(state, time.perf_counter() - start, " (range widened, line precomputed)")
 
     def set_alpha(self, alpha: float) -> ExplorerState:
         """Move the slider from Python (as a reader's drag does); returns the new, exact state.
