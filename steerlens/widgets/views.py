@@ -312,7 +312,7 @@ class ExplorerView:
     def _range_text(self, state: ExplorerState) -> None:
         ex = self.explorer
         low, high = ex.alpha_range
-        line = ex._lines[ex._key()]
+        line = ex._line()
         ends = line.known(high)
         text = (f"α from {low:g} to {high:g} in steps of {ex.alpha_step:g} "
                 f"({'fixed' if ex._fixed_range is not None else 'adapted to this image and target'}; "
