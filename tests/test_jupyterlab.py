@@ -41,7 +41,18 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 NOTEBOOK_CELLS = [
     "import steerlens as sl",
     'view = sl.widgets.explorer("mnist_cnn", n_images=3, static_frames=3)\nview',
+    "d = sl.signals.sinusoidal_displacement(8, amplitude=0.2, frequency=1.0, fs=8.0)\n"
+    "video, _ = sl.signals.moving_pattern(d, shape=(32, 32), wavelength=8.0)\n"
+    "sl.widgets.magnifier(sl.magnify.PhaseMagnifier(video, 0.5, 2.0, 8.0, height=2),\n"
+    "                     static_frames=3, display_px=128)",
 ]
+
+# Labels, captions and buttons whose text is cut (wider than their box), as "tag: text".
+CUT_LABELS = """() => [...document.querySelectorAll(
+    '.sl-explorer .widget-label, .sl-explorer .widget-html-content > div, .sl-explorer button,'
+    + ' .sl-magnifier .widget-label, .sl-magnifier .widget-html-content > div')]
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.tagName + ': ' + e.innerText)"""
 
 
 def _jupyterlab_installed() -> bool:
@@ -239,3 +250,10 @@ def _drive(page, url: str, shots: Path) -> None:
             box = img.bounding_box()
             assert box is not None and abs(box["width"] - box["height"]) <= 2, (width, box)
         explorer.screenshot(path=str(shots / f"jupyterlab-explorer-{width}.png"))
+        assert page.evaluate(CUT_LABELS) == [], width
+    magnifier = page.locator(".sl-magnifier").first
+    magnifier.scroll_into_view_if_needed()
+    magnifier.wait_for(state="visible", timeout=20_000)
+    assert "attenuate large phases" in magnifier.inner_text()
+    assert not page.locator(".sl-magnifier-fallback").is_visible()
+    magnifier.screenshot(path=str(shots / "jupyterlab-magnifier-640.png"))

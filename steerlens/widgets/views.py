@@ -234,7 +234,7 @@ class ExplorerView:
         self.source_caption = w.HTML(_caption("source (α = 0)"))
         self.frame_caption = w.HTML()
         self.difference_caption = w.HTML()
-        self.probabilities = w.HTML(layout=w.Layout(margin="0 0 0 6px", flex="0 0 auto"))
+        self.probabilities = w.HTML(layout=w.Layout(margin="0 0 0 6px", flex="0 1 auto", max_width="100%"))
         self.status = w.HTML()
         self.settings_line = w.HTML()
 
@@ -252,9 +252,15 @@ class ExplorerView:
             return w.VBox([caption, picture], layout=w.Layout(
                 flex="1 1 0px", min_width="48px", max_width=f"{display_px}px", margin="0 4px 0 0"))
 
-        pictures = w.HBox(
+        # Pictures bottom-aligned (a caption that wraps in a narrow column lifts only its own
+        # picture's top), the bar chart beside them or, in a narrow column, below.
+        trio = w.HBox(
             [panel(self.source_caption, self.source), panel(self.frame_caption, self.frame),
-             panel(self.difference_caption, self.difference), self.probabilities],
+             panel(self.difference_caption, self.difference)],
+            layout=w.Layout(align_items="flex-end", flex="1 1 auto", max_width=f"{3 * display_px + 12}px"),
+        )
+        pictures = w.HBox(
+            [trio, self.probabilities],
             layout=w.Layout(align_items="flex-start", flex_flow="row wrap", margin="6px 0 0 0"),
         )
         self.widget = w.VBox(
@@ -313,12 +319,13 @@ class ExplorerView:
         ex = self.explorer
         low, high = ex.alpha_range
         line = ex._line()
-        ends = line.known(high)
+        known = line.known(high)
+        end = float((known or line.interpolate(high))[0][state.target])
         text = (f"α from {low:g} to {high:g} in steps of {ex.alpha_step:g} "
                 f"({'fixed' if ex._fixed_range is not None else 'adapted to this image and target'}; "
                 f"{len(line.alphas)} precomputed frames)")
-        if ends is not None and float(ends[0][state.target]) < 0.5:
-            text += (f" · p({ex.class_names[state.target]}) is still {float(ends[0][state.target]):.2f} "
+        if end < 0.5:
+            text += (f" · p({ex.class_names[state.target]}) is {'' if known else 'about '}{end:.2f} "
                      f"at α = {high:g}: widen the range to go further")
         self.range_note.value = f"<div style='font-family:sans-serif;font-size:11px;color:#555'>{html.escape(text)}</div>"
 
@@ -682,7 +689,7 @@ class MagnifierView:
         panels.append(panel("phase_based", self.phase_based))
         self.widget = w.VBox(
             [self.alpha, self.frame, w.HBox([self.attenuate, attenuate_label], layout=w.Layout(align_items="center")),
-             w.HBox(panels, layout=w.Layout(flex_flow="row wrap")), self.status,
+             w.HBox(panels, layout=w.Layout(align_items="flex-end")), self.status,
              w.HTML(_STATIC_NOTE_HTML)]
         )
         self.widget.add_class("sl-magnifier")
