@@ -60,7 +60,7 @@ _FALLBACK_NOTE = (
     "the page was built."
 )
 #: Pictures of a static scrubber shrink with a narrow column and keep their aspect ratio.
-_FIT_CSS = "<style>.sl-fit img{max-width:100%;height:auto}</style>"
+_FIT_CSS = "<style>.sl-fit .sl-scrubber{max-width:100%}.sl-fit img{max-width:100%;height:auto}</style>"
 #: Seconds the slider must rest before the kernel reads the exact probabilities.
 _REST_SECONDS = 0.12
 _TARGET_COLOR = "#ff7f0e"  # matplotlib tab:orange
