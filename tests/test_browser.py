@@ -84,6 +84,10 @@ def test_explore_chapter_renders_saved_widgets_and_scrubs_without_kernel(open_pa
     # Below it, the precomputed scrubber: moving it changes the frame and the probability readout.
     fallback = page.locator("details.sl-explorer-fallback").first
     assert "No kernel? Scrub through precomputed frames" in fallback.locator("summary").inner_text()
+    # A static page shows it (a live JupyterLab hides it: tests/test_jupyterlab.py), and its text
+    # describes this page, not launch buttons of another environment.
+    assert fallback.is_visible() and "launch" not in fallback.inner_text().lower()
+    assert explorer.locator(".sl-static-only").first.is_visible()  # "moving them needs …"
     scrubber = fallback.locator(".sl-scrubber")
     slider = scrubber.locator("input[type=range]")
     # It opens on a meaningful frame (by default the last, where the morph has gone furthest),
@@ -104,4 +108,14 @@ def test_explore_chapter_renders_saved_widgets_and_scrubs_without_kernel(open_pa
     assert scrubber.locator("img:visible").count() == 1
     page.keyboard.press("ArrowLeft")
     assert _shown_frame(scrubber)[0] not in (first_src, last_src)
+    # A narrow column: the widget's pictures and the scrubber's keep their aspect ratio.
+    page.set_viewport_size({"width": 520, "height": 900})
+    page.wait_for_timeout(300)
+    for img in explorer.locator(".widget-image").all()[:3]:
+        box = img.bounding_box()
+        assert box is not None and abs(box["width"] - box["height"]) <= 2, box
+    frame = scrubber.locator("img:visible").first
+    natural = frame.evaluate("i => i.naturalWidth / i.naturalHeight")
+    box = frame.bounding_box()
+    assert box is not None and abs(box["width"] / box["height"] - natural) < 0.05, (box, natural)
     assert errors == []

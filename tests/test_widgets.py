@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -336,17 +338,212 @@ def test_explorer_view_rejects_bad_options(model, grey_images):
         widgets.explorer(model, grey_images, alpha_range=(0.0, 1.0), alpha=2.0)
 
 
-def test_default_slider_range_shows_the_peak(model, grey_images):
+def test_default_slider_range_adapts_to_the_gradient(model, grey_images):
     view = widgets.explorer(model, grey_images, target=0, static_frames=0)
     ex = view.explorer
-    a = view.alpha.max
-    assert a == ex.suggested_alpha_max() and 0 < a <= 0.2 * 16  # capped at an RMS change of 0.2
-    assert view.alpha.min == pytest.approx(-a / 4, rel=0.05) and view.alpha.value == pytest.approx(a / 2, rel=0.05)
+    low, high = ex.alpha_range
+    assert (view.alpha.min, view.alpha.max, view.alpha.step) == (low, high, ex.alpha_step)
+    assert 0 < high <= 0.2 * 16 + ex.alpha_step  # capped at an RMS change of 0.2 (then on the grid)
+    assert low == pytest.approx(-high / 4, abs=ex.alpha_step)
     position = (view.alpha.value - view.alpha.min) / view.alpha.step  # a position the browser can show
     assert abs(position - round(position)) < 1e-6 and view.alpha.value == ex.alpha
-    grid = torch.linspace(0.0, 0.2 * 16, 25)
-    best = float(ex.sweep(grid).probs[:, 0].max())
-    assert ex.set_alpha(a / 2).target_prob >= best - 0.03  # the peak sits in the slider's middle
+    assert view.alpha.value == pytest.approx(high / 2, abs=ex.alpha_step)
+
+
+def _anchor_peak(ex):
+    """The probed α with the largest target probability, and the first probed α past 0.5."""
+    line = ex._lines[ex._key()]
+    target = ex.settings["target"]
+    points = sorted(line.anchors)
+    p = [float(line.anchors[a][0][target]) for a in points]
+    above = [a for a, q in zip(points, p, strict=True) if q >= 0.5 and a > 0]
+    return points[max(range(len(p)), key=p.__getitem__)], (above[0] if above else None)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), target=st.integers(0, 3), image=st.integers(0, 2),
+       domain=st.sampled_from(["csp", "fourier", "pixel"]))
+def test_adaptive_range_contains_the_peak_with_headroom(grey_images, seed, target, image, domain):
+    ex = widgets.Explorer(CountingModel(seed=seed).eval(), grey_images, target=target, image=image, domain=domain)
+    ex.precompute()
+    low, high = ex.alpha_range
+    peak, crossing = _anchor_peak(ex)
+    cap = 0.2 * 16 + ex.alpha_step
+    assert low < 0 < high <= cap and len(ex.alpha_grid) <= widgets.logic.LINE_POSITIONS + 1
+    assert low <= peak <= high  # the best readout measured is on the slider
+    if crossing is not None:  # p(target) passed 0.5: the slider goes twice as far
+        assert high >= min(2 * crossing, 0.2 * 16) - 1e-9
+    # every slider position is a precomputed frame
+    assert all(ex._lines[ex._key()].index(a) is not None for a in ex.alpha_grid.tolist())
+
+
+def test_adaptive_range_follows_a_new_image_and_target(grey_images):
+    ex = widgets.Explorer(CountingModel(seed=3).eval(), grey_images * 0.5, target=0, domain="pixel")
+    ex.precompute()
+    first = ex.alpha_range
+    ex.select(target=3, image=2)
+    ex.precompute()
+    peak, crossing = _anchor_peak(ex)
+    assert ex.alpha_range[0] <= peak <= ex.alpha_range[1]
+    fixed = widgets.Explorer(CountingModel(seed=3).eval(), grey_images, target=0, alpha_range=(-1.0, 4.0))
+    fixed.select(target=3)
+    assert fixed.alpha_range == (-1.0, 4.0) and first != (-1.0, 4.0)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(setting=st.sampled_from([("csp", "phase"), ("csp", "joint"), ("fourier", "amplitude"), ("pixel", "phase")]),
+       position=st.integers(0, 24), seed=st.integers(0, 1000))
+def test_precomputed_lookup_equals_a_direct_synthesis(grey_images, setting, position, seed):
+    model = CountingModel(seed=seed).eval()
+    ex = widgets.Explorer(model, grey_images, target=1, domain=setting[0], component=setting[1],
+                          alpha_range=(-1.0, 4.0))
+    ex.precompute()
+    grid = ex.alpha_grid
+    a = float(grid[position % len(grid)])
+    calls = model.calls
+    s = ex.set_alpha(a, exact=False)  # a lookup: no forward pass
+    assert model.calls == calls
+    torch.testing.assert_close(s.frame, ex.lens().apply(ex.gradient(), a)[0], atol=1e-5, rtol=0)
+    exact = model(s.frame[None]).softmax(1)[0]
+    if s.exact:  # a position whose readout the line knows
+        torch.testing.assert_close(s.probs, exact, atol=1e-5, rtol=0)
+    else:  # interpolated between known readouts: within their span
+        assert float(s.probs.sum()) == pytest.approx(1.0, abs=1e-5)
+    ex.refine()
+    torch.testing.assert_close(ex.state.probs, exact, atol=1e-5, rtol=0)
+    assert ex.state.exact and ex.set_alpha(a, exact=False).exact  # stored: later moves are exact lookups
+
+
+def test_refine_fills_the_whole_line_and_interpolation_stays_between_neighbours(model, grey_images):
+    ex = widgets.Explorer(model, grey_images, target=2, alpha_range=(-1.0, 4.0))
+    ex.precompute()
+    line = ex._lines[ex._key()]
+    missing = len(line.missing())
+    assert 0 < missing < len(ex.alpha_grid)  # a few readouts known up front (a quarter, half, ...)
+    k = next(k for k in line.missing() if 0 < float(ex.alpha_grid[k]) < 4.0)
+    a = float(ex.alpha_grid[k])
+    s = ex.set_alpha(a, exact=False)
+    known = sorted(line.anchors)
+    lo = max(x for x in known if x < a)
+    hi = min(x for x in known if x > a)
+    p_lo, p_hi = float(line.anchors[lo][0][2]), float(line.anchors[hi][0][2])
+    assert min(p_lo, p_hi) - 1e-7 <= s.target_prob <= max(p_lo, p_hi) + 1e-7 and not s.exact
+    assert "≈" in s.readout()
+    left = ex.refine(count=3)
+    assert left == missing - 3 and ex.state.exact
+    while ex.refine(count=5):
+        pass
+    assert line.missing() == []
+
+
+def test_precompute_costs_frames_and_a_few_batched_forward_passes(grey_images):
+    model = CountingModel().eval()
+    ex = widgets.Explorer(model, grey_images, target=1)
+    calls = model.calls
+    ex.precompute()  # adaptive: one batched forward pass on the probe frames
+    assert model.calls - calls == 1
+    fixed = widgets.Explorer(model, grey_images, target=1, alpha_range=(-1.0, 4.0))
+    calls = model.calls
+    fixed.precompute()  # fixed: one batched forward pass at the ends, a quarter, half, three quarters
+    assert model.calls - calls == 1 and len(fixed._lines[fixed._key()].anchors) == 6
+    assert fixed.last_precompute_seconds > 0
+
+
+def test_widen_doubles_the_range_and_keeps_known_readouts(model, grey_images):
+    ex = widgets.Explorer(model, grey_images, target=1, alpha_range=(-1.0, 4.0))
+    ex.precompute()
+    known = set(ex._lines[ex._key()].anchors)
+    assert ex.widen() == (-2.0, 8.0) and ex.alpha_range == (-2.0, 8.0)
+    assert known <= set(ex._lines[ex._key()].anchors) and len(ex.alpha_grid) <= 25
+    with pytest.raises(ValueError, match="factor"):
+        ex.widen(0.5)
+    with pytest.raises(TypeError, match="factor"):
+        ex.widen("2")
+    with pytest.raises(TypeError, match="exact"):
+        ex.set_alpha(1.0, exact=1)
+    with pytest.raises(ValueError, match="alpha_range"):
+        widgets.Explorer(model, grey_images, alpha_range=(1.0, 1.0))
+    with pytest.raises(ValueError, match="count"):
+        ex.refine(0)
+
+
+def test_scale_toggles_reuse_the_all_scales_gradient(grey_images, monkeypatch):
+    model = CountingModel().eval()
+    calls = {"gradient": 0}
+    original = sl.SteerableLens.gradient
+
+    def counted(self, *a, **k):
+        calls["gradient"] += 1
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(sl.SteerableLens, "gradient", counted)
+    view = widgets.explorer(model, grey_images, target=1, static_frames=0, alpha_range=(-1.0, 4.0), alpha=1.0)
+    assert calls["gradient"] == 1
+    w = view.widget
+    w.scales[0].value = False  # scale 1 only
+    w.scales[0].value = True
+    w.scales[1].value = False  # scale 0 only
+    assert calls["gradient"] == 1 and view.explorer.gradient_evaluations == 1
+    assert "cached gradient" in w.status.value
+    # the derived gradient is the one a lens editing only that scale computes
+    expected = sl.SteerableLens(model, scale_weights=[1.0, 0.0]).extrapolate(grey_images[:1], 1, [1.0])
+    torch.testing.assert_close(view.explorer.state.frame, expected[0, 0], atol=1e-5, rtol=0)
+
+
+def test_view_drag_is_a_lookup_then_the_exact_readout(model, grey_images):
+    view = widgets.explorer(model, grey_images, target=1, static_frames=0, alpha_range=(-1.0, 4.0), alpha=1.0)
+    ex, w = view.explorer, view.widget
+    line = ex._lines[ex._key()]
+    a = float(ex.alpha_grid[line.missing()[0]])
+    calls = model.calls
+    w.alpha.value = a  # what a drag sends
+    assert model.calls == calls and not ex.state.exact  # a lookup: frame precomputed, readout interpolated
+    assert "≈" in w.probabilities.value and "until the slider rests" in w.status.value
+    frame = w.frame.value
+    view.refine()  # what the kernel does when the slider rests
+    assert model.calls == calls + 1 and ex.state.exact and "≈" not in w.probabilities.value
+    assert w.frame.value == frame
+    w.alpha.value = 1.0
+    w.alpha.value = a  # a second visit: exact at once, pictures from the PNG cache
+    assert model.calls == calls + 1 and ex.state.exact and w.frame.value == frame
+
+
+def test_slider_steps_are_the_precomputed_grid(model, grey_images):
+    for alpha_range in [None, (-2.0, 10.0), (0.0, 6.0), (-2.0, 12.0)]:
+        view = widgets.explorer(model, grey_images, target=1, static_frames=0, alpha_range=alpha_range)
+        s = view.alpha
+        positions = (s.max - s.min) / s.step
+        assert abs(positions - round(positions)) < 1e-6 and 10 <= round(positions) <= 24
+        assert s.step == view.explorer.alpha_step
+
+
+def test_widen_button_extends_the_slider(model, grey_images):
+    view = widgets.explorer(model, grey_images, target=1, static_frames=0, alpha_range=(-1.0, 4.0), alpha=3.0)
+    view.widget.widen.click()
+    assert (view.alpha.min, view.alpha.max) == (-2.0, 8.0) and view.alpha.value == 3.0
+    assert view.alpha.step == view.explorer.alpha_step and "from -2 to 8" in view.range_note.value
+
+
+def test_target_is_named_in_the_chart_even_at_probability_zero(grey_images):
+    model = nn.Sequential(nn.Flatten(), nn.Linear(256, 4)).eval()
+    with torch.no_grad():
+        model[1].weight.zero_()
+        model[1].bias.copy_(torch.tensor([40.0, 0.0, 0.0, -40.0]))
+    view = widgets.explorer(model, grey_images, target=3, class_names=["ant", "bee", "cat", "dog"],
+                            static_frames=0, top_k=2, alpha_range=(0.0, 1.0))
+    chart = view.widget.probabilities.value
+    assert view.explorer.state.target_prob < 1e-6
+    assert "▶ </span>dog" in chart and "target (dog)" in chart and "p(dog) = 0.00" in chart
+
+
+def test_pictures_keep_their_aspect_ratio_and_static_parts_hide_in_live_front_ends(model, grey_images):
+    view = widgets.explorer(model, grey_images, target=1, static_frames=3)
+    for picture in (view.source, view.frame, view.difference):
+        assert picture.layout.height == "auto" and picture.layout.width == "100%"
+    html = view.fallback.data
+    assert "sl-static-only" in html and ".jp-OutputArea-output .sl-static-only" in html
+    assert "launch" not in html.lower() and "max-width:100%" in html
+
 
 
 # ---------------------------------------------------------------------------
@@ -513,3 +710,14 @@ def test_explorer_readout_restores_submodule_modes(model, grey_images):
     b = ex.set_alpha(1.0).probs
     assert torch.equal(a, b) and model.training
     model.eval()
+
+
+def test_magnifier_label_and_steps(clip):
+    video, _ = clip
+    view = widgets.magnifier(magnify.PhaseMagnifier(video, 0.5, 2.0, 8.0, height=2), alpha_range=(0.0, 80.0),
+                             alpha=20.0, static_frames=0)
+    s = view.alpha
+    assert (s.max - s.min) / s.step <= 40 and view.attenuate.description == ""
+    labels = [c for box in view.widget.children for c in getattr(box, "children", ())]
+    assert any("attenuate large phases" in str(getattr(c, "value", "")) for c in labels)
+    assert view.original.layout.height == "auto"

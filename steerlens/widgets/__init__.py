@@ -3,7 +3,10 @@
 A slider over the amplification ``α`` is only pleasant when a move is fast.
 The lens makes that possible: after one forward/backward pass (a
 :class:`~steerlens.lens.Gradient`), every ``α`` is one synthesis, plus one
-forward pass to read the classifier's probabilities. Phase-based motion
+forward pass to read the classifier's probabilities; and since the line is
+fixed by the gradient, the explorer precomputes it once (every slider
+position's frame in one batch, the readout at a few): a move is a lookup,
+the readout between known ones interpolated until the slider rests. Phase-based motion
 magnification is the same story: :class:`~steerlens.magnify.PhaseMagnifier`
 caches the decomposition, and a new ``α`` costs one synthesis.
 
@@ -34,6 +37,9 @@ Examples
 >>> p = [float(ex.set_alpha(a).target_prob) for a in (0.0, 1.0, 2.0)]   # synthesis + readout only
 >>> ex.gradient_evaluations == before, p[2] > p[0]
 (True, True)
+>>> _ = ex.precompute()                            # the whole line, once per gradient
+>>> ex.set_alpha(float(ex.alpha_grid[3]), exact=False).frame.shape   # a lookup
+torch.Size([1, 28, 28])
 """
 
 from .logic import Explorer, ExplorerState, ExplorerSweep, Magnifier, MagnifierState

@@ -24,6 +24,16 @@ def _check_number(value, name: str) -> float:
     return value
 
 
+def _check_range(value, name: str) -> tuple[float, float]:
+    """A pair ``(low, high)`` of finite numbers with ``low < high``."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(f"`{name}` must be a pair (low, high), got {value!r}.")
+    low, high = (_check_number(v, name) for v in value)
+    if not low < high:
+        raise ValueError(f"`{name}` must be (low, high) with low < high, got {tuple(value)}.")
+    return low, high
+
+
 def _nice(value: float) -> float:
     """Round to two significant digits (slider limits)."""
     if value <= 0:
@@ -33,10 +43,10 @@ def _nice(value: float) -> float:
 
 
 def _slider_step(span: float, positions: int) -> float:
-    """The smallest step of the 1-2-5 series that divides ``span`` into at most ``positions``."""
+    """The smallest step of the 1-2-2.5-5 series that divides ``span`` into at most ``positions``."""
     raw = span / positions
     decade = 10.0 ** math.floor(math.log10(raw))
-    for factor in (1.0, 2.0, 5.0, 10.0):
+    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
         if factor * decade >= raw * (1 - 1e-9):
             return round(factor * decade, 12)
     return round(10 * decade, 12)  # pragma: no cover - the loop always returns

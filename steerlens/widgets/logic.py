@@ -11,7 +11,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import torch
@@ -20,9 +20,17 @@ from torch import Tensor
 from .._checks import check_choice, check_int
 from .._classifier import class_index, logits_of
 from ..lens import COMPONENTS, DOMAINS, NORMALIZATIONS, Gradient, SteerableLens
+from ..lens._line import first_order_change
 from ..magnify import LinearMagnifier, PhaseMagnifier
 from ..transforms import COLOR_MODES, CSP
-from ._helpers import _check_number, _image_collection, _named_models, _nice
+from ._helpers import (
+    _check_number,
+    _check_range,
+    _image_collection,
+    _named_models,
+    _nice,
+    _slider_step,
+)
 
 __all__ = ["Explorer", "ExplorerState", "ExplorerSweep", "Magnifier", "MagnifierState"]
 
@@ -49,8 +57,13 @@ class ExplorerState:
         How many gradients the explorer has computed so far (a slider move
         adds none).
     update_seconds
-        Wall time of the latest update (synthesis + probability readout, plus
-        the gradient when a setting changed).
+        Wall time of the latest update (a lookup in the precomputed line, or
+        synthesis + probability readout, plus the gradient when a setting
+        changed).
+    exact
+        Whether ``probs`` and ``judge_probs`` were read on this very frame
+        (``False``: interpolated in ``α`` between the nearest frames whose
+        readout is known, until :meth:`Explorer.refine` reads it).
     """
 
     model: str
@@ -70,6 +83,7 @@ class ExplorerState:
     class_names: tuple[str, ...]
     gradient_evaluations: int
     update_seconds: float
+    exact: bool = True
 
     @property
     def target_prob(self) -> float:
@@ -89,15 +103,16 @@ class ExplorerState:
     def readout(self) -> str:
         """One line: ``α``, image change, target probability, top class, judges."""
         names = self.class_names
+        eq = "=" if self.exact else "≈"
         text = (
             f"α = {self.alpha:.3g} · ‖x − x₀‖₂ = {self.change_l2:.2f} · "
-            f"p({names[self.target]}) = {self.target_prob:.2f} "
+            f"p({names[self.target]}) {eq} {self.target_prob:.2f} "
             f"(source {float(self.source_probs[self.target]):.2f}) · "
             f"top: {names[self.predicted]} ({float(self.probs[self.predicted]):.2f})"
         )
         if self.judge_probs:
             judges = ", ".join(f"{n} {float(p[self.target]):.2f}" for n, p in self.judge_probs.items())
-            text += f" · judges p({names[self.target]}): {judges}"
+            text += f" · judges p({names[self.target]}){':' if self.exact else ' ≈'} {judges}"
         return text
 
 
@@ -143,13 +158,109 @@ class ExplorerSweep:
         return out
 
 
+def _restrict_to_scales(full: Gradient, scales: tuple[int, ...], lens: SteerableLens) -> Gradient:
+    """The gradient a lens editing only ``scales`` would return, from the all-scales one.
+
+    The model's gradient with respect to every band's edit does not depend on which
+    bands are edited; the step (``−w_s·gradient``, here ``w_s ∈ {0, 1}``) and its unit
+    do: one synthesis (the first-order change), no model pass.
+    """
+    keep = set(scales)
+
+    def restricted(part):
+        return None if part is None else [(-g if s in keep else None) for s, g in enumerate(part)]
+
+    steps = [restricted(full.grad_phase), restricted(full.grad_log_amplitude), None]
+    raw = first_order_change(full.transform, full.coefficients, *steps).flatten(1).norm(dim=1)
+    unit = lens._unit(steps, raw)
+    scaled = [
+        None if part is None else [None if t is None else t * unit.view(-1, *([1] * (t.ndim - 1))) for t in part]
+        for part in steps
+    ]
+    return replace(full, step_phase=scaled[0], step_log_amplitude=scaled[1], unit=unit,
+                   first_order_norm=raw * unit, _line=None)
+
+
+#: Slider positions of the α line at most (the step is a 1-2-2.5-5 number, so 10 … 24 steps):
+#: every keyboard step changes the picture visibly, and the whole line is precomputed.
+LINE_POSITIONS = 24
+
+
+def _grid(low: float, high: float, positions: int = LINE_POSITIONS) -> tuple[float, Tensor]:
+    """The slider grid covering ``[low, high]``: step and positions ``k·step`` (``0`` among them)."""
+    step = _slider_step(high - low, positions)
+    first = math.floor(low / step + 1e-9)
+    last = math.ceil(high / step - 1e-9)
+    alphas = torch.tensor([round(k * step, 10) for k in range(first, last + 1)], dtype=torch.float64)
+    return step, alphas
+
+
+class _AlphaLine:
+    """The precomputed line of one gradient: frames on the slider grid and known readouts.
+
+    ``frames[k]`` is the frame at ``alphas[k]`` (exact: the synthesis of the line). Readouts
+    (driver and judges) are known at some ``α`` (``anchors``: grid positions and probe points);
+    elsewhere they are interpolated linearly in ``α`` between the nearest known ones (held
+    constant beyond the outermost), until :meth:`Explorer.refine` reads them.
+    """
+
+    def __init__(self, step: float, alphas: Tensor, frames: Tensor, seconds: float):
+        self.step = step
+        self.alphas = alphas
+        self.frames = frames
+        self.seconds = seconds
+        self.anchors: dict[float, tuple[Tensor, dict[str, Tensor]]] = {}
+
+    @property
+    def range(self) -> tuple[float, float]:
+        return float(self.alphas[0]), float(self.alphas[-1])
+
+    def index(self, alpha: float) -> int | None:
+        """The grid position of ``alpha``, or ``None`` off the grid."""
+        position = (alpha - float(self.alphas[0])) / self.step
+        k = round(position)
+        if abs(position - k) > 1e-6 or not 0 <= k < self.alphas.shape[0]:
+            return None
+        return int(k)
+
+    def known(self, alpha: float):
+        return self.anchors.get(round(alpha, 9))
+
+    def store(self, alpha: float, probs: Tensor, judges: dict[str, Tensor]) -> None:
+        self.anchors[round(alpha, 9)] = (probs, judges)
+
+    def missing(self) -> list[int]:
+        return [k for k, a in enumerate(self.alphas.tolist()) if round(a, 9) not in self.anchors]
+
+    def interpolate(self, alpha: float) -> tuple[Tensor, dict[str, Tensor]]:
+        points = sorted(self.anchors)
+        if alpha <= points[0]:
+            return self.anchors[points[0]]
+        if alpha >= points[-1]:
+            return self.anchors[points[-1]]
+        right = next(k for k, a in enumerate(points) if a >= alpha)
+        a0, a1 = points[right - 1], points[right]
+        t = (alpha - a0) / (a1 - a0)
+        (p0, j0), (p1, j1) = self.anchors[a0], self.anchors[a1]
+        return (1 - t) * p0 + t * p1, {n: (1 - t) * j0[n] + t * j1[n] for n in j0}
+
+
 class Explorer:
     """Move an image toward a class with a slider: the logic behind :func:`explorer`.
 
     The gradient is computed once per setting — (model, image, target, domain,
-    component, colour, scales) — and cached; :meth:`set_alpha` then costs one
-    synthesis (:meth:`~steerlens.lens.SteerableLens.apply`) plus one forward
-    pass for the probability readout (and one per judge).
+    component, colour, scales) — and cached; toggling pyramid scales derives
+    the restricted gradient from the all-scales one (one synthesis, no model
+    pass). :meth:`precompute` then synthesises the whole ``α`` line on the
+    slider's grid in one batch (at most 25 positions over :attr:`alpha_range`,
+    adapted to each new gradient unless ``alpha_range`` is given), with the
+    probability readout known at a few ``α``; a slider move,
+    ``set_alpha(a, exact=False)``, is then a lookup: the precomputed frame,
+    and the readout where known, else interpolated in ``α`` between the
+    nearest known ones (``state.exact`` is ``False``) until :meth:`refine`
+    reads it. ``set_alpha(a)`` (``exact=True``, the default) always reads the
+    exact probabilities: one forward pass per model (none where the line
+    already knows them), plus one synthesis off the grid.
 
     Parameters
     ----------
@@ -188,6 +299,11 @@ class Explorer:
         never used for the gradient (zoo names or a mapping name → model).
     alpha
         Initial amplification.
+    alpha_range
+        The ends ``(low, high)`` of the precomputed line (the slider's).
+        Default: adapted to every new gradient, from where the target's
+        probability first exceeds 0.5 (or peaks) on a few probe frames, with
+        headroom (see :meth:`precompute`); :meth:`widen` extends it.
     cache_size
         Gradients kept (least recently used ones are dropped; each holds the
         image's coefficients).
@@ -200,8 +316,8 @@ class Explorer:
         of tensors or a dataset; ``preprocess`` is neither callable nor ``None``;
         ``n_images``, ``image``, ``order`` or ``cache_size`` is not an int; ``target`` is
         neither a class index (int) nor a class name (floats are rejected, never truncated);
-        ``scales`` is not a sequence of ints; ``alpha`` is not a number; or a model returns
-        no floating-point tensor of logits.
+        ``scales`` is not a sequence of ints; ``alpha`` or an entry of ``alpha_range`` is not
+        a number; or a model returns no floating-point tensor of logits.
     ValueError
         If ``model`` or ``judges`` is empty, names an unknown zoo model, or mixes zoo models
         with different numbers of classes; ``images`` is ``None`` without a zoo driver or
@@ -210,7 +326,8 @@ class Explorer:
         ``class_names`` or ``image_names`` has the wrong length; ``target`` is outside the
         classes or an unknown name; ``domain``, ``component``, ``color``, ``objective`` or
         ``normalize`` is unknown; ``scales`` is empty or outside the pyramid; ``alpha`` is
-        not finite; or a model or judge returns anything but finite logits ``B×classes``
+        not finite; ``alpha_range`` is not a pair ``(low, high)`` of finite numbers with
+        low < high; or a model or judge returns anything but finite logits ``B×classes``
         of the explorer's classes.
 
     Examples
@@ -250,6 +367,7 @@ class Explorer:
         judges=None,
         alpha: float = 0.0,
         cache_size: int = 8,
+        alpha_range: tuple[float, float] | None = None,
     ):
         self.models, zoo_classes, first_zoo = _named_models(model, "model")
         self.judges = _named_models(judges, "judges")[0] if judges is not None else {}
@@ -275,7 +393,10 @@ class Explorer:
         self.cache_size = check_int(cache_size, "cache_size", minimum=1)
         self._lenses: dict[tuple, SteerableLens] = {}
         self._gradients: OrderedDict[tuple, Gradient] = OrderedDict()
+        self._lines: OrderedDict[tuple, _AlphaLine] = OrderedDict()
+        self._fixed_range = None if alpha_range is None else _check_range(alpha_range, "alpha_range")
         self.gradient_evaluations = 0
+        self.last_precompute_seconds = 0.0
 
         first = next(iter(self.models))
         image = self._check_image(image)
@@ -406,19 +527,269 @@ class Explorer:
         return self._lens(s["model"], s["domain"], s["component"], s["color"], s["scales"])
 
     def gradient(self) -> Gradient:
-        """The gradient of the current settings (computed on first use, then cached)."""
+        """The gradient of the current settings (computed on first use, then cached).
+
+        With a subset of pyramid scales selected, it is derived from the
+        all-scales gradient of the same image and target (the model's
+        gradient does not depend on which scales are edited; only the step
+        and its unit do): toggling scales costs one synthesis, no model pass.
+        """
         key = self._key()
         grad = self._gradients.get(key)
         if grad is not None:
             self._gradients.move_to_end(key)
             return grad
         s = self._settings
-        grad = self.lens().gradient(self.images[s["image"] : s["image"] + 1], s["target"])
-        self.gradient_evaluations += 1
-        self._gradients[key] = grad
-        while len(self._gradients) > self.cache_size:
-            self._gradients.popitem(last=False)
+        scales = key[-1]
+        if scales is not None:  # csp with some scales frozen: restrict the all-scales gradient
+            full_key = (*key[:-1], None)
+            full = self._gradients.get(full_key)
+            if full is None:
+                full = self._lens(s["model"], s["domain"], s["component"], s["color"], None).gradient(
+                    self.images[s["image"] : s["image"] + 1], s["target"]
+                )
+                self.gradient_evaluations += 1
+                self._remember(self._gradients, full_key, full)
+            grad = _restrict_to_scales(full, scales, self.lens())
+        else:
+            grad = self.lens().gradient(self.images[s["image"] : s["image"] + 1], s["target"])
+            self.gradient_evaluations += 1
+        self._remember(self._gradients, key, grad)
         return grad
+
+    def _remember(self, cache: OrderedDict, key: tuple, value) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > self.cache_size:
+            cache.popitem(last=False)
+
+    # -- the precomputed α line ---------------------------------------------------------
+    @property
+    def alpha_range(self) -> tuple[float, float]:
+        """The ends of the current line (the slider's): precomputed when needed."""
+        return self._line().range
+
+    @property
+    def alpha_step(self) -> float:
+        """The step between two positions of the current line (the slider's step)."""
+        return self._line().step
+
+    @property
+    def alpha_grid(self) -> Tensor:
+        """The ``α`` of every position of the current line (float64, ``0`` among them)."""
+        return self._line().alphas.clone()
+
+    def _line(self) -> _AlphaLine:
+        line = self._lines.get(self._key())
+        if line is None:
+            self.precompute()
+            line = self._lines[self._key()]
+        return line
+
+    def _alpha_cap(self, grad: Gradient) -> float:
+        """The largest ``α`` worth showing: an RMS pixel change of 0.2 (π for ``max_step``)."""
+        if self.normalize == "l2":
+            return 0.2 * math.sqrt(self.images[0].numel())
+        if self.normalize == "max_step":
+            return math.pi
+        change = float(grad.first_order_norm[0])
+        return 0.2 * math.sqrt(self.images[0].numel()) / change if change > 0 else 1.0
+
+    def _first_order_alpha(self, grad: Gradient, cap: float) -> float:
+        """Where the target's probability reaches 0.5 to first order in ``α`` (``nll`` only)."""
+        slope = 0.0  # −dL/dα at α = 0: ⟨∂L/∂(edit), step⟩ summed over the edited parts
+        for g, step in ((grad.grad_phase, grad.step_phase), (grad.grad_log_amplitude, grad.step_log_amplitude),
+                        (grad.grad_pixel, grad.step_pixel)):
+            if g is not None and step is not None:
+                slope -= sum(float((a * b).sum()) for a, b in zip(g, step, strict=True) if b is not None)
+        loss = float(grad.loss[0])
+        if self.objective != "nll" or not slope > 0:
+            return cap / 8
+        goal = math.log(2.0) if loss > math.log(2.0) else 0.5 * loss  # p = 0.5, or halfway to p = 1
+        return min(max((loss - goal) / slope, cap / 256), cap / 2)
+
+    def _readouts(self, lens: SteerableLens, frames: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """Driver and judge probabilities on a batch of frames (checked against the classes)."""
+        probs = self._readout(lens, frames)
+        judges = {n: self._readout(self._judge_lens(n), frames) for n in self.judges}
+        for name, p in [(self._settings["model"], probs), *judges.items()]:
+            if p.shape[1] != len(self.class_names):
+                raise ValueError(
+                    f"model {name!r} returns {p.shape[1]} class logits, but the explorer has "
+                    f"{len(self.class_names)} classes; models and judges must share one task."
+                )
+        return probs, judges
+
+    def precompute(self, alpha_range: tuple[float, float] | None = None) -> float:
+        """Precompute the current line: frames on the slider grid, readouts at a few ``α``.
+
+        Done once per gradient (the result is cached with it); a slider move
+        is then a lookup. Cost: the frames of every grid position, synthesised
+        in one batch (equally spaced ``α``: the fastest path of
+        :meth:`~steerlens.lens.SteerableLens.frames_from_gradient`), and a few
+        batched forward passes:
+
+        - with an adaptive range (``alpha_range=None`` at creation), the
+          readout on probe frames at ``a₁/2, a₁, 2a₁`` (``a₁``: where the
+          target's probability reaches 0.5 to first order, from the gradient
+          itself); the line then ends at twice the first probe ``α`` where the
+          target's probability exceeds 0.5 (else where it peaks), and starts
+          at a quarter of that below zero;
+        - with a fixed range, the readout at both ends and at the grid
+          positions a quarter, half and three quarters along the range.
+
+        The readout at ``α = 0`` is the source's (from the gradient pass).
+
+        Parameters
+        ----------
+        alpha_range
+            Precompute over these ends instead (kept for this gradient only;
+            see :meth:`widen`).
+
+        Returns
+        -------
+        float
+            Wall time in seconds (also :attr:`last_precompute_seconds`).
+
+        Raises
+        ------
+        TypeError
+            If an entry of ``alpha_range`` is not a number.
+        ValueError
+            If ``alpha_range`` is not a pair ``(low, high)`` of finite numbers with low < high,
+            or a model or judge returns logits of another number of classes.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
+        >>> ex = Explorer(model, torch.rand(1, 1, 16, 16), target=1, alpha_range=(-1.0, 4.0))
+        >>> _ = ex.precompute()
+        >>> ex.alpha_range, ex.alpha_step, len(ex.alpha_grid)
+        ((-1.0, 4.0), 0.25, 21)
+        >>> ex.set_alpha(2.5, exact=False).frame.shape   # a lookup
+        torch.Size([1, 16, 16])
+        """
+        start = time.perf_counter()
+        key = self._key()
+        grad, lens = self.gradient(), self.lens()
+        target = self._settings["target"]
+        source = grad.reconstruction
+        zero_judges = {n: self._readout(self._judge_lens(n), source)[0] for n in self.judges}
+        anchors = {0.0: (grad.logits[0].softmax(0), zero_judges)}
+        if alpha_range is not None:
+            low, high = _check_range(alpha_range, "alpha_range")
+        elif self._fixed_range is not None:
+            low, high = self._fixed_range
+        else:
+            cap = self._alpha_cap(grad)
+            a1 = self._first_order_alpha(grad, cap)
+            probe = [a1 / 2, a1, 2 * a1]
+            frames = lens.frames_from_gradient(grad, [0.0, a1 / 2, a1, 1.5 * a1, 2 * a1])[0]
+            probs, judges = self._readouts(lens, frames[[1, 2, 4]])
+            for k, a in enumerate(probe):
+                anchors[a] = (probs[k], {n: p[k] for n, p in judges.items()})
+            p = probs[:, target]
+            above = torch.nonzero(p >= 0.5).flatten()
+            if above.numel():
+                best = probe[int(above[0])]
+            elif float(p.max()) > float(anchors[0.0][0][target]) + 0.01:
+                best = probe[int(p.argmax())]
+            else:
+                best = probe[-1]
+            high = min(cap, 2.0 * best)  # the grid then ends at the next position at or above
+            low = -high / 4
+        step, alphas = _grid(low, high)
+        frames = lens.frames_from_gradient(grad, alphas)[0]
+        line = _AlphaLine(step, alphas, frames, 0.0)
+        for a, value in anchors.items():
+            line.store(a, *value)
+        if alpha_range is not None or self._fixed_range is not None:
+            n = alphas.shape[0] - 1
+            chosen = sorted({round(q * n / 4) for q in (0, 1, 2, 3, 4)} - {line.index(0.0)})
+            chosen = [k for k in chosen if line.known(float(alphas[k])) is None]
+            if chosen:
+                probs, judges = self._readouts(lens, frames[chosen])
+                for i, k in enumerate(chosen):
+                    line.store(float(alphas[k]), probs[i], {n_: p[i] for n_, p in judges.items()})
+        line.seconds = self.last_precompute_seconds = time.perf_counter() - start
+        self._remember(self._lines, key, line)
+        return line.seconds
+
+    def widen(self, factor: float = 2.0) -> tuple[float, float]:
+        """Extend the current line's range by ``factor`` (both ends) and precompute it.
+
+        Known readouts are kept. With a fixed ``alpha_range``, later gradients
+        use the widened range too; an adaptive range adapts afresh to the next
+        gradient.
+
+        Returns
+        -------
+        tuple of float
+            The new ``(low, high)``.
+
+        Raises
+        ------
+        TypeError
+            If ``factor`` is not a number.
+        ValueError
+            If ``factor`` is not finite and > 1.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
+        >>> ex = Explorer(model, torch.rand(1, 1, 16, 16), target=1, alpha_range=(-1.0, 4.0))
+        >>> ex.widen()
+        (-2.0, 8.0)
+        """
+        factor = _check_number(factor, "factor")
+        if not factor > 1:
+            raise ValueError(f"`factor` must be > 1 to widen the range, got {factor}.")
+        old = self._line()
+        low, high = old.range
+        new = (_nice(-low * factor) * -1 if low < 0 else low, _nice(high * factor))
+        if self._fixed_range is not None:
+            self._fixed_range = new
+        self.precompute(new)
+        line = self._lines[self._key()]
+        for a, value in old.anchors.items():
+            if line.known(a) is None:
+                line.store(a, *value)
+        return line.range
+
+    def refine(self, count: int = 1) -> int:
+        """Read the exact probabilities at ``count`` grid positions still interpolated.
+
+        The current ``α`` first (its state becomes exact), then the positions
+        nearest to it; one batched forward pass per model.
+
+        Returns
+        -------
+        int
+            How many positions of the current line are still interpolated.
+
+        Raises
+        ------
+        TypeError
+            If ``count`` is not an int.
+        ValueError
+            If ``count`` < 1.
+        """
+        check_int(count, "count", minimum=1)
+        line = self._line()
+        if not self._state.exact and line.index(self._alpha) is None:
+            self._update(exact=True)
+            count -= 1
+        missing = line.missing()
+        if missing and count > 0:
+            chosen = sorted(missing, key=lambda k: (abs(float(line.alphas[k]) - self._alpha), k))[:count]
+            probs, judges = self._readouts(self.lens(), line.frames[chosen])
+            for i, k in enumerate(chosen):
+                line.store(float(line.alphas[k]), probs[i], {n: p[i] for n, p in judges.items()})
+            if not self._state.exact:
+                self._update(exact=False)
+        return len(line.missing())
 
     # -- moves ------------------------------------------------------------------------
     def _judge_lens(self, name: str) -> SteerableLens:
@@ -440,19 +811,29 @@ class Explorer:
         """
         return logits_of(lens.model, frames, preprocess=self.preprocess).softmax(dim=1)
 
-    def _update(self) -> ExplorerState:
+    def _update(self, exact: bool = True) -> ExplorerState:
+        """The state at the current ``α``: a lookup in the precomputed line where it can be.
+
+        ``exact=False`` builds the line if needed and interpolates unknown readouts.
+        """
         start = time.perf_counter()
         grad = self.gradient()
         lens = self.lens()
-        frame = lens.apply(grad, self._alpha)
-        probs = self._readout(lens, frame)[0]
-        judges = {n: self._readout(self._judge_lens(n), frame)[0] for n in self.judges}
-        for name, p in [(self._settings["model"], probs), *judges.items()]:
-            if p.shape[0] != len(self.class_names):
-                raise ValueError(
-                    f"model {name!r} returns {p.shape[0]} class logits, but the explorer has "
-                    f"{len(self.class_names)} classes; models and judges must share one task."
-                )
+        line = self._line() if not exact else self._lines.get(self._key())
+        k = line.index(self._alpha) if line is not None else None
+        frame = line.frames[k : k + 1] if k is not None else lens.apply(grad, self._alpha)
+        known = line.known(self._alpha) if line is not None else None
+        is_exact = True
+        if known is not None:
+            probs, judges = known
+        elif exact or line is None:
+            many, many_judges = self._readouts(lens, frame)
+            probs, judges = many[0], {n: p[0] for n, p in many_judges.items()}
+            if k is not None:
+                line.store(self._alpha, probs, judges)
+        else:
+            probs, judges = line.interpolate(self._alpha)
+            is_exact = False
         seconds = time.perf_counter() - start
         s = self._settings
         source = grad.reconstruction[0]
@@ -462,17 +843,28 @@ class Explorer:
             source=source, frame=frame[0], difference=frame[0] - source, probs=probs,
             source_probs=grad.logits[0].softmax(0), judge_probs=judges,
             class_names=self.class_names, gradient_evaluations=self.gradient_evaluations,
-            update_seconds=seconds,
+            update_seconds=seconds, exact=is_exact,
         )
         return self._state
 
-    def set_alpha(self, alpha: float) -> ExplorerState:
-        """Move the slider: one synthesis and one forward pass (no gradient).
+    def set_alpha(self, alpha: float, *, exact: bool = True) -> ExplorerState:
+        """Move the slider (no gradient): a lookup on the precomputed line's grid.
+
+        Parameters
+        ----------
+        alpha
+            The amplification.
+        exact
+            ``True``: read the probabilities on this very frame (one forward
+            pass per model unless the line already knows them; off the grid
+            also one synthesis). ``False`` (what the view does on a drag):
+            never a forward pass; unknown readouts are interpolated between
+            the nearest known ones (``state.exact`` tells).
 
         Raises
         ------
         TypeError
-            If ``alpha`` is not a number.
+            If ``alpha`` is not a number or ``exact`` is not a bool.
         ValueError
             If ``alpha`` is not finite.
 
@@ -482,11 +874,13 @@ class Explorer:
         >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 3)).eval()
         >>> ex = Explorer(model, torch.rand(1, 1, 8, 8), target=2, height=1)
         >>> s = ex.set_alpha(0.5)
-        >>> s.alpha, s.gradient_evaluations
-        (0.5, 1)
+        >>> s.alpha, s.gradient_evaluations, s.exact
+        (0.5, 1, True)
         """
+        if not isinstance(exact, bool):
+            raise TypeError(f"`exact` must be True or False, got {type(exact).__name__}.")
         self._alpha = _check_number(alpha, "alpha")
-        return self._update()
+        return self._update(exact=exact)
 
     def select(self, **settings) -> ExplorerState:
         """Change settings (``model``, ``image``, ``target``, ``domain``, ``component``, ``color``, ``scales``).
@@ -515,6 +909,11 @@ class Explorer:
         >>> ex.select(domain="csp", scales=[1]).scales
         (1,)
         """
+        self._apply_settings(**settings)
+        return self._update()
+
+    def _apply_settings(self, **settings) -> None:
+        """Validate and take new settings (see :meth:`select`) without computing a state."""
         unknown = set(settings) - set(self._settings)
         if unknown:
             raise TypeError(
@@ -539,7 +938,6 @@ class Explorer:
                 value = self._check_scales(value)
             new[name] = value
         self._settings = new
-        return self._update()
 
     def sweep(self, alphas: Sequence[float] | Tensor) -> ExplorerSweep:
         """Frames and probabilities at every ``α`` of ``alphas`` on the current line.

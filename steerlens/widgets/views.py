@@ -9,6 +9,7 @@ draws its states.
 from __future__ import annotations
 
 import html
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,8 +21,8 @@ from .._checks import check_int
 from ..lens import COMPONENTS, DOMAINS
 from ..magnify import LinearMagnifier, PhaseMagnifier
 from ..transforms import COLOR_MODES
-from ._helpers import _check_number, _nice, _on_grid, _slider_step
-from .logic import Explorer, ExplorerState, Magnifier, MagnifierState
+from ._helpers import _check_number, _check_range, _on_grid, _slider_step
+from .logic import LINE_POSITIONS, Explorer, ExplorerState, Magnifier, MagnifierState
 from .pictures import _rendered_png, _signed_picture, _to_uint8, png_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,17 +39,37 @@ __all__ = [
 ]
 
 FALLBACK_HEADING = "No kernel? Scrub through precomputed frames"
-_KERNEL_NOTE = (
-    "The controls need a running kernel (launch buttons at the top of the page); "
-    "without one they show the default state."
+#: Shown in a live notebook front-end (JupyterLab, Notebook, where the widget's own controls
+#: respond) never; elsewhere (a built page) under the widget. The rule hides ``sl-static-only``
+#: inside the output areas of JupyterLab/Notebook 7 (``jp-OutputArea-output``) and of the
+#: classic notebook (``output_subarea``); a front-end that strips the ``<style>`` shows it.
+_STATIC_ONLY_CSS = (
+    "<style>.jp-OutputArea-output .sl-static-only,.output_subarea .sl-static-only"
+    "{display:none!important}</style>"
 )
+_KERNEL_NOTE = (
+    "On a static page these controls show the state saved when the page was built; "
+    "moving them needs the notebook running in Jupyter, with its kernel."
+)
+_STATIC_NOTE_HTML = (
+    f"{_STATIC_ONLY_CSS}<div class='sl-static-only' style='color:#777;font-size:11px;"
+    f"font-family:sans-serif'>{html.escape(_KERNEL_NOTE)}</div>"
+)
+_FALLBACK_NOTE = (
+    "The controls above respond only in a running notebook; these frames were computed when "
+    "the page was built."
+)
+#: Pictures of a static scrubber shrink with a narrow column and keep their aspect ratio.
+_FIT_CSS = "<style>.sl-fit .sl-scrubber{max-width:100%}.sl-fit img{max-width:100%;height:auto}</style>"
+#: Seconds the slider must rest before the kernel reads the exact probabilities.
+_REST_SECONDS = 0.12
 _TARGET_COLOR = "#ff7f0e"  # matplotlib tab:orange
 _OTHER_COLOR = "#1f77b4"  # tab:blue
 _MAX_STATIC_FRAMES = 24
 
 
 def _probability_bars(state: ExplorerState, top_k: int) -> str:
-    """HTML bar chart of the class probabilities (target in orange; ticks at the source's)."""
+    """HTML bar chart of the class probabilities (target in orange and named; ticks at the source's)."""
     probs = state.probs.tolist()
     source = state.source_probs.tolist()
     order = list(range(len(probs)))
@@ -56,31 +77,38 @@ def _probability_bars(state: ExplorerState, top_k: int) -> str:
         order = sorted(order, key=lambda k: -probs[k])[:top_k]
         if state.target not in order:
             order[-1] = state.target
+    eq = "=" if state.exact else "≈"
     rows = []
     for k in order:
         p, p0 = probs[k], source[k]
-        color = _TARGET_COLOR if k == state.target else _OTHER_COLOR
+        target = k == state.target
+        color = _TARGET_COLOR if target else _OTHER_COLOR
         weight = "bold" if k == state.predicted else "normal"
         name = html.escape(state.class_names[k])
+        mark = (f"<span style='color:{_TARGET_COLOR};font-weight:bold' title='target'>▶ </span>"
+                if target else "")
         rows.append(
             "<div style='display:flex;align-items:center;gap:6px;height:16px'>"
-            f"<span style='width:5em;text-align:right;font-weight:{weight};overflow:hidden;"
-            f"white-space:nowrap'>{name}</span>"
+            f"<span style='width:6.5em;text-align:right;font-weight:{weight};overflow:hidden;"
+            f"text-overflow:ellipsis;white-space:nowrap' title='{name}'>{mark}{name}</span>"
             "<span style='position:relative;display:inline-block;width:110px;height:11px;"
-            "background:#eee'>"
+            f"background:#eee;flex:0 0 110px;{f'outline:1px solid {_TARGET_COLOR}' if target else ''}'>"
             f"<span style='position:absolute;left:0;top:0;bottom:0;width:{100 * p:.1f}%;"
             f"background:{color}'></span>"
             f"<span title='at α = 0' style='position:absolute;left:{100 * p0:.1f}%;top:-2px;"
             "bottom:-2px;width:2px;background:#333'></span></span>"
-            f"<span style='width:3em'>{p:.2f}</span></div>"
+            f"<span style='width:3.5em'>{'' if state.exact else '≈'}{p:.2f}</span></div>"
         )
+    target_name = html.escape(state.class_names[state.target])
     legend = (
-        f"<div style='color:#555;margin-top:3px'><span style='color:{_TARGET_COLOR}'>■</span> target; "
-        "bold: top class; tick: at α = 0</div>"
+        f"<div style='color:#555;margin-top:3px'><span style='color:{_TARGET_COLOR}'>▶ ■</span> "
+        f"target ({target_name}); bold: top class; tick: at α = 0</div>"
     )
     return (
         "<div class='sl-probabilities' style='font-family:sans-serif;font-size:12px'>"
-        "<div style='font-weight:bold;margin-bottom:3px'>class probabilities</div>"
+        "<div style='font-weight:bold;margin-bottom:3px'>class probabilities · "
+        f"<span class='sl-target' style='color:{_TARGET_COLOR}'>p({target_name}) {eq} "
+        f"{state.target_prob:.2f}</span></div>"
         f"{''.join(rows)}{legend}</div>"
     )
 
@@ -117,15 +145,22 @@ class ExplorerView:
 
     Display it (last expression of a cell, or ``IPython.display.display``).
 
+    A drag is a lookup in the explorer's precomputed line (the frame at every
+    slider position, the readout where known, else interpolated and marked
+    ``≈``); when the slider rests, the kernel reads the exact probabilities
+    of the position shown and then of the others, one forward pass at a time
+    (:meth:`refine`; without a running event loop, call it yourself).
+
     Attributes
     ----------
     explorer
         The :class:`Explorer` (logic and state).
     widget
         The ``ipywidgets.VBox`` of controls and pictures; its children are
-        also reachable by name: ``alpha`` (the slider), ``model``, ``image``,
-        ``target``, ``domain``, ``component``, ``color``, ``scales`` (one
-        toggle per scale), ``source``, ``frame``, ``difference`` (the
+        also reachable by name: ``alpha`` (the slider), ``widen`` (the button
+        that doubles the ``α`` range), ``model``, ``image``, ``target``,
+        ``domain``, ``component``, ``color``, ``scales`` (one toggle per
+        scale), ``source``, ``frame``, ``difference`` (the
         ``ipywidgets.Image`` s), ``probabilities`` and ``status``
         (``ipywidgets.HTML``).
     fallback
@@ -145,11 +180,11 @@ class ExplorerView:
         self,
         explorer: Explorer,
         *,
-        alpha_range: tuple[float, float],
-        step: float,
         static_alphas: Tensor | None,
         display_px: int,
         top_k: int,
+        alpha_range: tuple[float, float] | None = None,
+        step: float | None = None,
     ):
         import ipywidgets as w
 
@@ -157,14 +192,21 @@ class ExplorerView:
         self.display_px = display_px
         self.top_k = top_k
         self.last_update_seconds = 0.0
+        self._quiet = False  # True while the view itself moves the slider
+        self._from_python = False
+        self._pending = None  # the scheduled refinement: (event loop, asyncio.TimerHandle)
+        # Jupyter kernels with subshells (ipykernel ≥ 7, JupyterLab ≥ 4.4) may run widget
+        # messages and the refinement's callbacks on different threads: one at a time.
+        self._lock = threading.RLock()
+        self._png: dict[tuple, tuple[bytes, bytes, float]] = {}
         s = ex.settings
-        narrow = w.Layout(width="210px")
+        narrow = w.Layout(width="210px", max_width="100%")
         self.model = w.Dropdown(options=list(ex.models), value=s["model"], layout=narrow)
         self.image = w.Dropdown(options=[(n, k) for k, n in enumerate(ex.image_names)], value=s["image"],
                                 layout=narrow)
         self.target = w.Dropdown(
             options=[(n if n == str(k) else f"{k}: {n}", k) for k, n in enumerate(ex.class_names)],
-            value=s["target"], layout=w.Layout(width="150px"),
+            value=s["target"], layout=w.Layout(width="150px", max_width="100%"),
         )
         self.domain = w.ToggleButtons(options=list(DOMAINS), value=s["domain"], style={"button_width": "72px"})
         self.component = w.ToggleButtons(options=list(COMPONENTS), value=s["component"],
@@ -177,41 +219,56 @@ class ExplorerView:
                            tooltip=f"edit pyramid scale {k}", layout=w.Layout(width="auto"))
             for k in range(ex.num_scales)
         ]
+        low, high = ex.alpha_range if alpha_range is None else alpha_range
         self.alpha = w.FloatSlider(
-            value=ex.alpha, min=alpha_range[0], max=alpha_range[1], step=step,
-            continuous_update=True, readout_format=".2f", layout=w.Layout(width="420px"),
+            value=ex.alpha, min=low, max=high, step=ex.alpha_step if step is None else step,
+            continuous_update=True, readout_format=".3g", layout=w.Layout(width="420px", max_width="100%"),
         )
-        size = w.Layout(width=f"{display_px}px", height=f"{display_px}px", margin="0 4px 0 0")
+        self.widen = w.Button(description="widen α range ×2", tooltip="double both ends of the α range",
+                              layout=w.Layout(width="auto"))
+        self.range_note = w.HTML()
+        size = w.Layout(width="100%", height="auto", object_fit="contain")
         self.source = w.Image(format="png", layout=size)
-        self.frame = w.Image(format="png", layout=size)
-        self.difference = w.Image(format="png", layout=size)
+        self.frame = w.Image(format="png", layout=w.Layout(width="100%", height="auto", object_fit="contain"))
+        self.difference = w.Image(format="png", layout=w.Layout(width="100%", height="auto", object_fit="contain"))
         self.source_caption = w.HTML(_caption("source (α = 0)"))
         self.frame_caption = w.HTML()
         self.difference_caption = w.HTML()
-        self.probabilities = w.HTML(layout=w.Layout(margin="0 0 0 6px"))
+        self.probabilities = w.HTML(layout=w.Layout(margin="0 0 0 6px", flex="0 1 auto", max_width="100%"))
         self.status = w.HTML()
         self.settings_line = w.HTML()
 
         menus = [_labelled("image", self.image), _labelled("target", self.target, "52px")]
         rows = [w.HBox([_labelled("model", self.model)]) if len(ex.models) > 1 else None,
-                w.HBox(menus), _labelled("domain", self.domain), _labelled("component", self.component),
+                w.HBox(menus, layout=w.Layout(flex_flow="row wrap")),
+                _labelled("domain", self.domain), _labelled("component", self.component),
                 _labelled("colour", self.color) if ex.is_color else None,
-                _labelled("scales", w.HBox(self.scales)), _labelled("α", self.alpha)]
+                _labelled("scales", w.HBox(self.scales, layout=w.Layout(flex_flow="row wrap"))),
+                w.HBox([_labelled("α", self.alpha), self.widen],
+                       layout=w.Layout(flex_flow="row wrap", align_items="center")),
+                self.range_note]
+
+        def panel(caption, picture):
+            return w.VBox([caption, picture], layout=w.Layout(
+                flex="1 1 0px", min_width="48px", max_width=f"{display_px}px", margin="0 4px 0 0"))
+
+        # Pictures bottom-aligned (a caption that wraps in a narrow column lifts only its own
+        # picture's top), the bar chart beside them or, in a narrow column, below.
+        trio = w.HBox(
+            [panel(self.source_caption, self.source), panel(self.frame_caption, self.frame),
+             panel(self.difference_caption, self.difference)],
+            layout=w.Layout(align_items="flex-end", flex="1 1 auto", max_width=f"{3 * display_px + 12}px"),
+        )
         pictures = w.HBox(
-            [
-                w.VBox([self.source_caption, self.source]),
-                w.VBox([self.frame_caption, self.frame]),
-                w.VBox([self.difference_caption, self.difference]),
-                self.probabilities,
-            ],
-            layout=w.Layout(align_items="flex-start", margin="6px 0 0 0"),
+            [trio, self.probabilities],
+            layout=w.Layout(align_items="flex-start", flex_flow="row wrap", margin="6px 0 0 0"),
         )
         self.widget = w.VBox(
             [*(r for r in rows if r is not None), pictures, self.settings_line, self.status,
-             w.HTML(f"<div style='color:#777;font-size:11px'>{html.escape(_KERNEL_NOTE)}</div>")]
+             w.HTML(_STATIC_NOTE_HTML)]
         )
         self.widget.add_class("sl-explorer")
-        for name in ("alpha", "model", "image", "target", "domain", "component", "color", "scales",
+        for name in ("alpha", "widen", "model", "image", "target", "domain", "component", "color", "scales",
                      "source", "frame", "difference", "probabilities", "status"):
             setattr(self.widget, name, getattr(self, name))
 
@@ -222,9 +279,22 @@ class ExplorerView:
             menu.observe(self._on_setting, names="value")
         for toggle in self.scales:
             toggle.observe(self._on_setting, names="value")
+        self.widen.on_click(self._on_widen)
         self.fallback = self._scrubber(static_alphas) if static_alphas is not None else None
 
     # -- drawing --------------------------------------------------------------------
+    def _pictures(self, state: ExplorerState) -> tuple[bytes, bytes, float]:
+        """PNG bytes of the frame and the difference (cached per setting and α: a lookup)."""
+        key = (self.explorer._key(), round(state.alpha, 9))
+        cached = self._png.get(key)
+        if cached is None:
+            picture, limit = _signed_picture(state.difference)
+            cached = (png_bytes(state.frame, self.display_px), png_bytes(picture, self.display_px), limit)
+            if len(self._png) >= 4 * (LINE_POSITIONS + 1):
+                self._png.pop(next(iter(self._png)))
+            self._png[key] = cached
+        return cached
+
     def _draw(self, state: ExplorerState, full: bool = False) -> None:
         ex = self.explorer
         if full:
@@ -237,26 +307,135 @@ class ExplorerView:
             self.component.disabled = pixel
             for toggle in self.scales:
                 toggle.disabled = state.domain != "csp"
-        self.frame.value = png_bytes(state.frame, self.display_px)
-        picture, limit = _signed_picture(state.difference)
-        self.difference.value = png_bytes(picture, self.display_px)
-        self.frame_caption.value = _caption(f"frame at α = {state.alpha:.2f}")
+            self._range_text(state)
+        frame, difference, limit = self._pictures(state)
+        self.frame.value = frame
+        self.difference.value = difference
+        self.frame_caption.value = _caption(f"frame at α = {state.alpha:.3g}")
         self.difference_caption.value = _caption(f"change (±{limit:.2g})")
         self.probabilities.value = _probability_bars(state, self.top_k)
 
+    def _range_text(self, state: ExplorerState) -> None:
+        ex = self.explorer
+        low, high = ex.alpha_range
+        line = ex._line()
+        known = line.known(high)
+        end = float((known or line.interpolate(high))[0][state.target])
+        text = (f"α from {low:g} to {high:g} in steps of {ex.alpha_step:g} "
+                f"({'fixed' if ex._fixed_range is not None else 'adapted to this image and target'}; "
+                f"{len(line.alphas)} precomputed frames)")
+        if end < 0.5:
+            text += (f" · p({ex.class_names[state.target]}) is {'' if known else 'about '}{end:.2f} "
+                     f"at α = {high:g}: widen the range to go further")
+        self.range_note.value = f"<div style='font-family:sans-serif;font-size:11px;color:#555'>{html.escape(text)}</div>"
+
     def _status(self, state: ExplorerState, seconds: float, note: str = "") -> None:
         self.last_update_seconds = seconds
+        pending = "" if state.exact else " · readout interpolated (≈) until the slider rests"
         self.status.value = (
-            "<div style='font-family:sans-serif;font-size:12px'>"
+            "<div class='sl-status' style='font-family:sans-serif;font-size:12px'>"
             f"{html.escape(state.readout())}<br><span style='color:#777'>update {1e3 * seconds:.1f} ms"
-            f"{html.escape(note)} · gradients computed so far: {state.gradient_evaluations}</span></div>"
+            f"{html.escape(note + pending)} · gradients computed so far: {state.gradient_evaluations}</span></div>"
         )
 
     def _on_alpha(self, change) -> None:
-        start = time.perf_counter()
-        state = self.explorer.set_alpha(change["new"])
-        self._draw(state)
-        self._status(state, time.perf_counter() - start, " (synthesis + readout + PNG)")
+        if self._quiet:
+            return
+        with self._lock:
+            start = time.perf_counter()
+            exact = self._from_python
+            state = self.explorer.set_alpha(change["new"], exact=exact)
+            self._draw(state)
+            self._status(state, time.perf_counter() - start, " (lookup + PNG)" if not exact else "")
+            if not state.exact:
+                self._schedule_refine()
+
+    # -- refinement: exact readouts when the slider rests -------------------------------
+    def _schedule_refine(self) -> None:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (plain Python, tests): call refine() yourself
+            loop = None
+        if self._pending is not None:
+            pending_loop, handle = self._pending
+            if pending_loop is loop:
+                handle.cancel()
+            else:  # scheduled from another thread's loop
+                pending_loop.call_soon_threadsafe(handle.cancel)
+            self._pending = None
+        if loop is not None:
+            self._pending = (loop, loop.call_later(_REST_SECONDS, self._refine_step))
+
+    def _refine_step(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if not self._lock.acquire(blocking=False):  # a move or a setting is being handled
+            self._pending = (loop, loop.call_later(_REST_SECONDS, self._refine_step))
+            return
+        try:
+            self._pending = None
+            left = self.refine(1)
+            if left:
+                self._pending = (loop, loop.call_later(0.01, self._refine_step))
+        finally:
+            self._lock.release()
+
+    def refine(self, count: int = 1) -> int:
+        """Read exact probabilities: the position shown first, then ``count − 1`` more nearby.
+
+        What the view does by itself when the slider rests (with a running
+        event loop, as in a Jupyter kernel).
+
+        Returns
+        -------
+        int
+            Positions of the line still interpolated.
+
+        Raises
+        ------
+        TypeError
+            If ``count`` is not an int.
+        ValueError
+            If ``count`` < 1.
+        """
+        with self._lock:
+            was_exact = self.explorer.state.exact
+            left = self.explorer.refine(count)
+            state = self.explorer.state
+            if not was_exact:
+                self.probabilities.value = _probability_bars(state, self.top_k)
+                self._status(state, self.last_update_seconds, " (exact readout)")
+            if left == 0 or not was_exact:
+                self._range_text(state)
+            return left
+
+    # -- settings ---------------------------------------------------------------------
+    def _move_slider(self, value: float) -> None:
+        """Set the slider's range and step to the explorer's line, and its value, without observers."""
+        ex = self.explorer
+        low, high = ex.alpha_range
+        self._quiet = True
+        try:
+            with self.alpha.hold_trait_notifications():
+                self.alpha.step = ex.alpha_step
+                if low > self.alpha.max:
+                    self.alpha.max = high
+                    self.alpha.min = low
+                else:
+                    self.alpha.min = low
+                    self.alpha.max = high
+                self.alpha.value = value
+        finally:
+            self._quiet = False
+
+    def _settle_alpha(self) -> float:
+        """The current α moved into the line's range and onto its grid."""
+        ex = self.explorer
+        low, high = ex.alpha_range
+        return min(max(_on_grid(ex.alpha, low, ex.alpha_step), low), high)
 
     def _on_setting(self, change=None) -> None:
         start = time.perf_counter()
@@ -264,19 +443,35 @@ class ExplorerView:
         if not chosen:  # at least one scale: re-enable the one just switched off
             change["owner"].value = True
             return
-        before = self.explorer.gradient_evaluations
-        self.status.value = "<div style='font-family:sans-serif;font-size:12px'>computing the gradient…</div>"
-        state = self.explorer.select(
-            model=self.model.value, image=self.image.value, target=self.target.value,
-            domain=self.domain.value, component=self.component.value, color=self.color.value,
-            scales=chosen,
-        )
-        self._draw(state, full=True)
-        note = " (new gradient)" if state.gradient_evaluations > before else " (cached gradient)"
-        self._status(state, time.perf_counter() - start, note)
+        with self._lock:
+            ex = self.explorer
+            before = ex.gradient_evaluations
+            self.status.value = "<div style='font-family:sans-serif;font-size:12px'>computing the gradient…</div>"
+            ex._apply_settings(
+                model=self.model.value, image=self.image.value, target=self.target.value,
+                domain=self.domain.value, component=self.component.value, color=self.color.value,
+                scales=chosen,
+            )
+            alpha = self._settle_alpha()
+            self._move_slider(alpha)
+            state = ex.set_alpha(alpha)
+            self._draw(state, full=True)
+            note = " (new gradient" if state.gradient_evaluations > before else " (cached gradient"
+            self._status(state, time.perf_counter() - start, note + " + precomputed line)")
+
+    def _on_widen(self, button=None) -> None:
+        with self._lock:
+            start = time.perf_counter()
+            ex = self.explorer
+            ex.widen(2.0)
+            alpha = self._settle_alpha()
+            self._move_slider(alpha)
+            state = ex.set_alpha(alpha)
+            self._draw(state, full=True)
+            self._status(state, time.perf_counter() - start, " (range widened, line precomputed)")
 
     def set_alpha(self, alpha: float) -> ExplorerState:
-        """Move the slider from Python (as a reader's drag does); returns the new state.
+        """Move the slider from Python (as a reader's drag does); returns the new, exact state.
 
         Raises
         ------
@@ -285,7 +480,15 @@ class ExplorerView:
         ValueError
             If ``alpha`` is not finite.
         """
-        self.alpha.value = _check_number(alpha, "alpha")
+        value = _check_number(alpha, "alpha")
+        self._from_python = True
+        try:
+            if value == self.alpha.value:
+                self._on_alpha({"new": value})
+            else:
+                self.alpha.value = value
+        finally:
+            self._from_python = False
         return self.explorer.state
 
     # -- static fallback --------------------------------------------------------------
@@ -308,12 +511,13 @@ class ExplorerView:
         peak = int(sweep.probs[:, state.target].argmax())  # open where the target peaks
         inner = scrubber(frames, sweep.labels(), width=width, title=None, start=peak).data
         return HTML(
-            "<details open class='sl-explorer-fallback' style='margin-top:6px'>"
+            f"{_STATIC_ONLY_CSS}{_FIT_CSS}"
+            "<details open class='sl-explorer-fallback sl-static-only sl-fit' style='margin-top:6px'>"
             f"<summary style='font-family:sans-serif;font-weight:bold;cursor:pointer'>{FALLBACK_HEADING}"
             "</summary><div style='font-family:sans-serif;font-size:12px;margin:4px 0'>"
-            f"{html.escape(_settings_text(ex, state))}. Left: source; middle: frame; right: frame − "
-            "source (red brighter, blue darker; each frame scaled to its largest change).</div>"
-            f"{inner}</details>"
+            f"{html.escape(_FALLBACK_NOTE)} {html.escape(_settings_text(ex, state))}. Left: source; "
+            "middle: frame; right: frame − source (red brighter, blue darker; each frame scaled to its "
+            f"largest change).</div>{inner}</details>"
         )
 
     def _ipython_display_(self) -> None:
@@ -341,10 +545,13 @@ def explorer(
     """An interactive lens: pick image, target, domain, component, scales, colour; drag ``α``.
 
     Shows the source, the frame at ``α``, their difference and a bar chart of
-    the class probabilities, all updated together on every slider move (one
-    synthesis and one forward pass: the gradient is cached per setting).
-    Below the live widget, a scrubber over pre-computed frames (from ``α = 0``
-    to the slider's end) keeps the page meaningful without a kernel.
+    the class probabilities, all updated together on every slider move. The
+    gradient is cached per setting, and the whole ``α`` line is precomputed
+    once per gradient (:meth:`Explorer.precompute`): a move is a lookup, the
+    readout interpolated (``≈``) where not yet read, and read exactly when the
+    slider rests. Below the live widget, a scrubber over pre-computed frames
+    (from ``α = 0`` to the slider's end) keeps a static page meaningful; a
+    live JupyterLab or Notebook hides it.
 
     Parameters
     ----------
@@ -352,9 +559,12 @@ def explorer(
         As for :class:`Explorer` (e.g. ``explorer("mnist_cnn")`` uses the
         model's test images).
     alpha_range
-        The slider's ends. Default: ``(−a/4, a)`` with ``a`` twice the ``α``
-        at which the target probability peaks on the initial line
-        (:meth:`Explorer.suggested_alpha_max`).
+        The slider's ends, fixed. Default: adapted to every new gradient
+        (image, target, domain, …): ``(−a/4, a)`` with ``a`` twice the ``α``
+        at which the target's probability first exceeds 0.5 (else peaks) on
+        a few probe frames (:meth:`Explorer.precompute`). Either way the
+        slider has at most 25 positions (a 1-2-2.5-5 step), all precomputed,
+        and a button doubles the range.
     alpha
         Initial ``α`` (the saved picture of a static page shows it), moved to
         the nearest slider position. Default: the middle of the positive range.
@@ -405,21 +615,19 @@ def explorer(
         )
     check_int(display_px, "display_px", minimum=16)
     check_int(top_k, "top_k", minimum=1)
-    ex = Explorer(model, images, **explorer_options)
-    if alpha_range is None:
-        a = ex.suggested_alpha_max()
-        alpha_range = (-_nice(a / 4), a)
-    lo, hi = (_check_number(v, "alpha_range") for v in alpha_range)
-    if not lo < hi:
-        raise ValueError(f"`alpha_range` must be (low, high) with low < high, got {alpha_range}.")
-    alpha = hi / 2 if alpha is None else _check_number(alpha, "alpha")
-    if not lo <= alpha <= hi:
-        raise ValueError(f"`alpha` = {alpha} lies outside `alpha_range` {alpha_range}.")
-    step = _slider_step(hi - lo, 200)
-    ex.set_alpha(min(_on_grid(alpha, lo, step), hi))
+    if alpha_range is not None:
+        alpha_range = _check_range(alpha_range, "alpha_range")
+    if alpha is not None:
+        alpha = _check_number(alpha, "alpha")
+        if alpha_range is not None and not alpha_range[0] <= alpha <= alpha_range[1]:
+            raise ValueError(f"`alpha` = {alpha} lies outside `alpha_range` {alpha_range}.")
+    ex = Explorer(model, images, alpha_range=alpha_range, **explorer_options)
+    ex.precompute()
+    lo, hi = ex.alpha_range
+    alpha = hi / 2 if alpha is None else min(max(alpha, lo), hi)
+    ex.set_alpha(min(max(_on_grid(alpha, lo, ex.alpha_step), lo), hi))
     static = torch.linspace(max(lo, 0.0), hi, static_frames) if static_frames else None
-    return ExplorerView(ex, alpha_range=(lo, hi), step=step, static_alphas=static,
-                        display_px=display_px, top_k=top_k)
+    return ExplorerView(ex, static_alphas=static, display_px=display_px, top_k=top_k)
 
 
 class MagnifierView:
@@ -450,29 +658,39 @@ class MagnifierView:
         self.magnifier = m = magnifier
         self.display_px = display_px
         self.alpha = w.FloatSlider(value=m.state.alpha, min=alpha_range[0], max=alpha_range[1], step=step,
-                                   description="α", continuous_update=True, layout=w.Layout(width="420px"))
+                                   description="α", continuous_update=True, readout_format=".3g",
+                                   layout=w.Layout(width="420px", max_width="100%"))
         self.frame = w.IntSlider(value=m.state.frame, min=0, max=m.num_frames - 1, description="frame",
-                                 continuous_update=True, layout=w.Layout(width="420px"))
-        self.attenuate = w.Checkbox(
-            value=m.state.attenuate,
-            description="attenuate large phases (±π/2)",
-            indent=False,
-            style={"description_width": "initial"},
-            layout=w.Layout(width="auto"),
+                                 continuous_update=True, layout=w.Layout(width="420px", max_width="100%"))
+        # The label is an HTML widget beside a bare checkbox: it wraps instead of being cut.
+        self.attenuate = w.Checkbox(value=m.state.attenuate, indent=False,
+                                    layout=w.Layout(width="auto", flex="0 0 auto"))
+        attenuate_label = w.HTML(
+            "<div style='font-family:sans-serif;font-size:13px'>attenuate large phases (clip to ±π/2)</div>",
+            layout=w.Layout(flex="1 1 auto", min_width="0"),
         )
-        size = w.Layout(width=f"{display_px}px", height=f"{display_px}px")
-        self.original = w.Image(format="png", layout=size)
-        self.phase_based = w.Image(format="png", layout=size)
-        self.linear = w.Image(format="png", layout=size) if m.linear is not None else None
+
+        def picture():
+            return w.Image(format="png", layout=w.Layout(width="100%", height="auto", object_fit="contain"))
+
+        self.original = picture()
+        self.phase_based = picture()
+        self.linear = picture() if m.linear is not None else None
         self.captions = {name: w.HTML() for name in ("original", "linear", "phase_based")}
         self.status = w.HTML()
-        panels = [w.VBox([self.captions["original"], self.original])]
+
+        def panel(name, image):
+            return w.VBox([self.captions[name], image], layout=w.Layout(
+                flex="1 1 0px", min_width="48px", max_width=f"{display_px}px", margin="0 4px 0 0"))
+
+        panels = [panel("original", self.original)]
         if self.linear is not None:
-            panels.append(w.VBox([self.captions["linear"], self.linear]))
-        panels.append(w.VBox([self.captions["phase_based"], self.phase_based]))
+            panels.append(panel("linear", self.linear))
+        panels.append(panel("phase_based", self.phase_based))
         self.widget = w.VBox(
-            [self.alpha, self.frame, self.attenuate, w.HBox(panels), self.status,
-             w.HTML(f"<div style='color:#777;font-size:11px'>{html.escape(_KERNEL_NOTE)}</div>")]
+            [self.alpha, self.frame, w.HBox([self.attenuate, attenuate_label], layout=w.Layout(align_items="center")),
+             w.HBox(panels, layout=w.Layout(align_items="flex-end")), self.status,
+             w.HTML(_STATIC_NOTE_HTML)]
         )
         self.widget.add_class("sl-magnifier")
         for name in ("alpha", "frame", "attenuate", "original", "phase_based", "linear", "status"):
@@ -527,9 +745,11 @@ class MagnifierView:
         nearest = int((alphas - float(m.state.alpha)).abs().argmin())  # open at the widget's α
         inner = scrubber(torch.stack(rows), labels, width=width, start=nearest).data
         return HTML(
-            "<details open class='sl-magnifier-fallback' style='margin-top:6px'>"
+            f"{_STATIC_ONLY_CSS}{_FIT_CSS}"
+            "<details open class='sl-magnifier-fallback sl-static-only sl-fit' style='margin-top:6px'>"
             f"<summary style='font-family:sans-serif;font-weight:bold;cursor:pointer'>{FALLBACK_HEADING}"
-            f"</summary>{inner}</details>"
+            "</summary><div style='font-family:sans-serif;font-size:12px;margin:4px 0'>"
+            f"{html.escape(_FALLBACK_NOTE)}</div>{inner}</details>"
         )
 
     def _ipython_display_(self) -> None:
@@ -617,7 +837,7 @@ def magnifier(
     alpha = _check_number(alpha, "alpha")
     if not lo <= alpha <= hi:
         raise ValueError(f"`alpha` = {alpha} lies outside `alpha_range` {alpha_range}.")
-    step = _slider_step(hi - lo, 100)
+    step = _slider_step(hi - lo, 40)  # at most 40 positions: every keyboard step shows
     m = Magnifier(phase, linear, alpha=min(_on_grid(alpha, lo, step), hi), frame=frame, attenuate=attenuate)
     static = torch.linspace(lo, hi, static_frames) if static_frames else None
     return MagnifierView(m, alpha_range=(lo, hi), step=step, static_alphas=static, display_px=display_px)
@@ -716,7 +936,8 @@ class SliderView:
         self.last_render_seconds = time.perf_counter() - start
         self.status.value = (
             f"<div style='font-family:sans-serif;font-size:11px;color:#777'>redrawn in "
-            f"{1e3 * self.last_render_seconds:.0f} ms · {html.escape(_KERNEL_NOTE)}</div>"
+            f"{1e3 * self.last_render_seconds:.0f} ms<span class='sl-static-only'> · "
+            f"{html.escape(_KERNEL_NOTE)}</span></div>{_STATIC_ONLY_CSS}"
         )
 
     def _ipython_display_(self) -> None:
