@@ -496,3 +496,34 @@ def test_half_precision_images_are_read_and_fitted_in_float32():
     e32 = evaluate.warp_energy(x0.half().float(), x1.half().float(), iterations=20)
     assert e16.dtype == torch.float16
     torch.testing.assert_close(e16.float(), e32, atol=2e-3, rtol=0)
+
+
+def test_join_equals_one_run_of_every_method_and_budget(mnist_setup):
+    whole = _run(mnist_setup)
+    parts = [
+        _run(mnist_setup, methods=(m,), budgets=(b,))
+        for m in ("pixel", "csp_phase")
+        for b in (2.0, 1.0)
+    ]
+    joined = evaluate.EditComparison.join(parts)
+    assert joined.methods == whole.methods and joined.budgets == whole.budgets
+    assert joined.table() == whole.table()
+    assert joined.seconds == pytest.approx(sum(p.seconds for p in parts))
+    with pytest.raises(ValueError, match="repeats the"):
+        evaluate.EditComparison.join([parts[0], parts[0]])
+    x, labels, driver, judges = mnist_setup
+    other = evaluate.compare_edits(
+        driver,
+        judges,
+        x[:2],
+        evaluate.pick_targets(driver, x[:2]),
+        budgets=(1.0,),
+        methods=("fourier_phase",),
+        warp_iterations=5,
+        n_boot=200,
+        progress=False,
+    )
+    with pytest.raises(ValueError, match="same sources"):
+        evaluate.EditComparison.join([parts[0], other])
+    with pytest.raises(TypeError, match="non-empty sequence"):
+        evaluate.EditComparison.join([])

@@ -327,6 +327,86 @@ class EditComparison:
         )
         return "\n".join(lines) + "\n"
 
+    @classmethod
+    def join(cls, parts: Sequence["EditComparison"]) -> "EditComparison":
+        """One comparison from parts run separately on the same sources and targets.
+
+        Each part holds other methods or other budgets (for example one
+        :func:`compare_edits` call per method, run in parallel processes); the
+        joined comparison holds every ``(method, budget)`` pair, methods in the
+        order they first appear, budgets sorted, and ``seconds`` summed (the
+        computing time, not the wall time). Bootstrap settings come from the
+        first part.
+
+        Parameters
+        ----------
+        parts
+            One or more :class:`EditComparison` of the same sources, targets and
+            judges, each ``(method, budget)`` pair in at most one of them.
+
+        Returns
+        -------
+        EditComparison
+
+        Raises
+        ------
+        TypeError
+            If ``parts`` is empty or holds something other than comparisons.
+        ValueError
+            If the parts differ in sources, targets or judges, or two parts hold
+            the same ``(method, budget)`` pair.
+        """
+        parts = list(parts) if not isinstance(parts, EditComparison) else [parts]
+        if not parts or not all(isinstance(p, EditComparison) for p in parts):
+            raise TypeError(
+                "`parts` must be a non-empty sequence of EditComparison "
+                "(the results of compare_edits)."
+            )
+        first = parts[0]
+        seen: set = set()
+        for i, p in enumerate(parts):
+            same = (
+                p.sources.shape == first.sources.shape
+                and torch.equal(p.sources.cpu(), first.sources.cpu())
+                and torch.equal(p.targets.cpu(), first.targets.cpu())
+            )
+            if not same:
+                raise ValueError(
+                    f"`parts[{i}]` has other sources or targets than `parts[0]`: "
+                    "join only comparisons of the same sources and targets."
+                )
+            if p.judge_names != first.judge_names:
+                raise ValueError(
+                    f"`parts[{i}]` has judges {p.judge_names}, `parts[0]` has "
+                    f"{first.judge_names}: run every part with the same judges."
+                )
+            twice = seen & set(p.measures)
+            if twice:
+                raise ValueError(
+                    f"`parts[{i}]` repeats the (method, budget) pairs "
+                    f"{sorted(twice)}: each pair may come from one part only."
+                )
+            seen |= set(p.measures)
+        settings = dict(first.settings)
+        if all(isinstance(p.settings.get("methods"), Mapping) for p in parts):
+            settings["methods"] = {
+                k: v for p in parts for k, v in p.settings["methods"].items()
+            }
+        return cls(
+            sources=first.sources,
+            targets=first.targets,
+            methods=tuple(dict.fromkeys(m for p in parts for m in p.methods)),
+            budgets=tuple(sorted({float(b) for p in parts for b in p.budgets})),
+            judge_names=first.judge_names,
+            measures={k: v for p in parts for k, v in p.measures.items()},
+            edited={k: v for p in parts for k, v in p.edited.items()},
+            settings=settings,
+            n_boot=first.n_boot,
+            level=first.level,
+            seed=first.seed,
+            seconds=float(sum(p.seconds for p in parts)),
+        )
+
     def to_csv(self, path: str | Path) -> Path:
         """Write :meth:`table` as CSV (one row per budget and method); returns the path."""
         import csv
