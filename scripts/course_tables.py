@@ -55,7 +55,13 @@ def _objectives(text: str) -> list[str]:
     body = m.group(1).strip()
     items = re.findall(r"^- (.*?)(?=^- |\Z)", body, re.S | re.M)
     items = items or [body]
-    return [" ".join(i.split()).rstrip(";.") for i in items]
+    return [_table_safe(" ".join(i.split()).rstrip(";.")) for i in items]
+
+
+def _table_safe(text: str) -> str:
+    """An objective that can sit in a Markdown table cell: a `|` inside math (``$|x|$``) would
+    end the cell, so it becomes ``\\vert``."""
+    return re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace("|", r"\vert "), text)
 
 
 def _minutes(text: str) -> str:
