@@ -72,7 +72,7 @@ def _shown_frame(scrubber):
 
 
 def test_explore_chapter_renders_saved_widgets_and_scrubs_without_kernel(open_page):
-    page, errors = open_page("book/11_explore.html")
+    page, errors = open_page("book/12_explore.html")
     # The live explorer's saved ipywidgets state renders from the book's own renderer: the
     # controls, the three pictures and the probability bars, in their default state.
     explorer = page.locator(".sl-explorer").first
