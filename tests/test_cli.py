@@ -547,3 +547,18 @@ def test_python_dash_m_steerlens(files, tmp_path):
     )
     assert ok.returncode == 0, ok.stderr
     assert _gif(gif)[0] == 3 and f"wrote {gif}" in ok.stdout
+
+
+def test_morph_that_never_reaches_the_target_suggests_an_edit(capsys, files, tmp_path):
+    code, out, err = _run(
+        capsys, "morph", files["zero"], "-m", "mnist_cnn", "-t", "6", "--frames", "2",
+        "--alpha", "0.01", "-o", tmp_path / "tiny.csv",
+    )
+    assert code == 0, err
+    assert "add --budget" in out + err
+    code, out, err = _run(
+        capsys, "morph", files["zero"], "-m", "mnist_cnn", "-t", "6", "--frames", "2",
+        "--budget", "3", "-o", tmp_path / "edit.csv",
+    )
+    assert code == 0, err
+    assert "add --budget" not in out + err

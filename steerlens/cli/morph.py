@@ -271,6 +271,11 @@ def _run(args, device, edit: bool, stages) -> list[str]:
             f"{float(tp[b, -1]):.2f} at {symbol} = {float(axis[-1]):.3g}"
             + (f" (budget attained: {bool(result.attained[b])})" if edit else "")
         )
+    if not edit and float(tp.max()) < 0.5:
+        lines.append(
+            "note: the one-step line never makes the target the likely class; an iterative "
+            "edit often does: add --budget L2 (e.g. --budget 3)"
+        )
     return lines + [f"wrote {line}" for line in written]
 
 
