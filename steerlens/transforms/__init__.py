@@ -29,6 +29,10 @@ Modules of the transforms
     synthesis, the polar edit) and the YIQ colour conversion.
 ``pixel``, ``fourier``, ``pyramid``
     :class:`Pixel`, :class:`Fourier` and :class:`CSP`.
+``_steer``
+    Steering: :func:`steering_weights` (the ``cos^order`` interpolation
+    weights) and :func:`steer_bands` (a complex band at any orientation from
+    one scale's basis bands; :meth:`CSP.steer` calls it).
 ``warp``
     :class:`Flow`: a bicubically upsampled control grid of displacements and
     the differentiable (bilinear, border-padded) warp it drives.
@@ -42,6 +46,7 @@ Modules of the transforms
 from __future__ import annotations
 
 from ._base import COLOR_MODES, Coefficients, Transform, rgb_to_yiq, yiq_to_rgb
+from ._steer import steer_bands, steering_weights
 from .fourier import Fourier
 from .pixel import Pixel
 from .pyramid import CSP, clear_pyramid_cache
@@ -58,4 +63,6 @@ __all__ = [
     "rgb_to_yiq",
     "yiq_to_rgb",
     "clear_pyramid_cache",
+    "steer_bands",
+    "steering_weights",
 ]

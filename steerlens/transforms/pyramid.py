@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from .._checks import check_images, check_int
 from . import _masks
 from ._base import Coefficients, Transform
+from ._steer import steer_bands
 from ._validate import check_image_shape, working_dtype
 
 __all__ = ["CSP", "clear_pyramid_cache"]
@@ -484,6 +485,98 @@ class CSP(Transform):
         pyr_coeffs["residual_lowpass"] = lp.expand(batch, *lp.shape[1:])
         y = pyr.recon_pyr(pyr_coeffs)
         return self._merge_color(y, coeffs.fixed)
+
+    @property
+    def orientation_angles(self) -> Tensor:
+        """The angle of every basis orientation, ``πk/K`` rad (``K`` = ``order + 1``).
+
+        Measured in the frequency plane from the ``ω_x`` axis (columns)
+        towards ``+ω_y`` (rows, downwards): the convention of :meth:`steer`.
+
+        Examples
+        --------
+        >>> [round(float(a), 4) for a in CSP((32, 32), order=3).orientation_angles]
+        [0.0, 0.7854, 1.5708, 2.3562]
+        """
+        k = self.num_orientations
+        return math.pi * torch.arange(k, dtype=torch.float64) / k
+
+    def steer(self, coeffs: Coefficients, scale: int, angle) -> Tensor:
+        """The complex band of one scale steered to any orientation ``angle``.
+
+        The pyramid's defining property: the band that a filter turned to
+        ``angle`` would give is a combination of the ``K`` basis bands of the
+        same scale. Its real part is ``Σ_k w_k(angle) Re c_k`` with the
+        ``cos^order`` interpolation weights
+        (:func:`~steerlens.transforms.steering_weights`), exactly; its
+        imaginary part completes it into the analytic signal along ``angle``
+        (see :func:`~steerlens.transforms.steer_bands`). Steering to
+        ``orientation_angles[k]`` returns band ``k``.
+
+        Parameters
+        ----------
+        coeffs
+            :class:`Coefficients` from :meth:`analyze` (edited ones are fine).
+        scale
+            The scale, ``0`` (finest) … ``height − 1``.
+        angle
+            Radians, in the convention of :attr:`orientation_angles` (from
+            ``ω_x`` towards ``+ω_y``); a float or a 1-D sequence/tensor.
+
+        Returns
+        -------
+        Tensor
+            Complex, ``B×C×h×w`` for one angle, ``B×C×A×h×w`` for ``A`` angles.
+
+        Raises
+        ------
+        TypeError
+            If ``coeffs`` is not :class:`Coefficients`, ``scale`` is not an int,
+            or ``angle`` is not a real number or a 1-D sequence/tensor of them.
+        ValueError
+            If ``coeffs`` does not hold one complex band per scale of this CSP,
+            ``scale`` is outside ``0 … height − 1``, or ``angle`` is empty, not
+            1-D or not finite.
+
+        Examples
+        --------
+        >>> import math, torch
+        >>> csp = CSP((32, 32), height=2, order=3)
+        >>> c = csp.analyze(torch.rand(1, 1, 32, 32))
+        >>> tuple(csp.steer(c, 1, math.pi / 8).shape)
+        (1, 1, 32, 32)
+        >>> basis = csp.steer(c, 0, csp.orientation_angles)  # the bands again
+        >>> bool((basis - c.bands[0]).abs().max() < 1e-5)
+        True
+        """
+        if not isinstance(coeffs, Coefficients):
+            raise TypeError(
+                f"`coeffs` must be Coefficients from CSP.analyze(), got {type(coeffs).__name__}."
+            )
+        self._check_bands(coeffs.bands)
+        if isinstance(scale, bool) or not isinstance(scale, int):
+            raise TypeError(
+                f"`scale` must be an int (0 … {self.height - 1}), "
+                f"got {type(scale).__name__}."
+            )
+        if not 0 <= scale < self.height:
+            raise ValueError(
+                f"`scale`={scale} is outside this CSP's scales 0 … {self.height - 1} "
+                f"(0 is the finest)."
+            )
+        band = coeffs.bands[scale]
+        if not isinstance(band, Tensor) or not band.is_complex() or band.ndim != 5:
+            raise ValueError(
+                f"`coeffs.bands[{scale}]` must be a complex B×C×K×h×w tensor from "
+                f"CSP.analyze(), got {type(band).__name__} {getattr(band, 'dtype', '')} "
+                f"{tuple(getattr(band, 'shape', ()))}."
+            )
+        if band.shape[-3] != self.num_orientations:
+            raise ValueError(
+                f"`coeffs.bands[{scale}]` holds {band.shape[-3]} orientations but this CSP has "
+                f"{self.num_orientations} (order={self.order})."
+            )
+        return steer_bands(band, angle, order=self.order, image_shape=self.image_shape)
 
     def band_frequencies(self) -> Tensor:
         """Centre frequency of every oriented band, in radians per image pixel.
