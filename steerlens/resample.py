@@ -11,6 +11,10 @@ Every module that moves, compares, smooths or greys images calls these:
   and a reference, from the phase of their cross-power spectrum (used by
   :func:`steerlens.signals.measure_shift` and
   :func:`steerlens.data.estimate_shift`);
+* :func:`measure_envelope_shift` — the global translation of a pattern's
+  *envelope* (where its local energy lies), blind to its carrier phase: the
+  ruler to check a phase edit with, since a phase ruler cannot tell a moved
+  carrier from a moved pattern;
 * :func:`gaussian_blur` — a separable Gaussian, either with replicated edges
   (a truncated spatial kernel) or circular (exact, in the Fourier domain);
 * :func:`luminance` — ``Y = 0.299 R + 0.587 G + 0.114 B`` (the Y row of YIQ).
@@ -44,7 +48,15 @@ from torch import Tensor
 
 from ._checks import check_choice, check_finite, check_int, check_positive, check_tensor
 
-__all__ = ["translate", "warp", "measure_shift", "gaussian_blur", "luminance", "LUMA"]
+__all__ = [
+    "translate",
+    "warp",
+    "measure_shift",
+    "measure_envelope_shift",
+    "gaussian_blur",
+    "luminance",
+    "LUMA",
+]
 
 #: Luminance weights of (R, G, B): the Y row of NTSC YIQ (as in ``steerlens.transforms``).
 LUMA = (0.299, 0.587, 0.114)
@@ -452,6 +464,189 @@ def measure_shift(
         # pseudo-inverse: a one-directional spectrum (a grating) pins the shift
         # along ω only, and the unobservable component is left unchanged
         d = d + (torch.linalg.pinv(normal, rtol=1e-8) @ rhs[..., None])[..., 0]
+    out = d.to(torch.float32)
+    return out[0] if single else out
+
+
+def _frames_and_references(frame: Tensor, reference: Tensor) -> tuple[Tensor, Tensor, bool]:
+    """``T×C×H×W`` views of a frame stack and its reference(s); clean errors."""
+    if frame.ndim not in (2, 3, 4):
+        raise ValueError(f"`frame` must be T×C×H×W, C×H×W or H×W, got shape {tuple(frame.shape)}.")
+    if reference.ndim not in (2, 3, 4):
+        raise ValueError(
+            f"`reference` must be C×H×W, H×W or T×C×H×W, got shape {tuple(reference.shape)}."
+        )
+    single = frame.ndim < 4
+    f = frame.reshape(1, -1, *frame.shape[-2:]) if single else frame
+    r = reference if reference.ndim == 4 else reference.reshape(1, -1, *reference.shape[-2:])
+    if (
+        f.shape[-2:] != r.shape[-2:]
+        or r.shape[1] not in (1, f.shape[1])
+        or r.shape[0] not in (1, f.shape[0])
+        or min(f.shape[-2:]) < 2
+        or f.shape[0] == 0
+        or f.shape[1] == 0
+    ):
+        raise ValueError(
+            f"`frame` {tuple(frame.shape)} and `reference` {tuple(reference.shape)} must share "
+            f"H×W (at least 2×2) and channels, with one reference or one per frame."
+        )
+    return f, r, single
+
+
+def _local_energy(x: Tensor, band: tuple[float, float] | None) -> Tensor:
+    """Monogenic local energy ``f² + |R f|²`` of ``T×C×H×W`` float64, pooled over channels."""
+    h, w = x.shape[-2:]
+    wy, wx = spectral_coords(h, w, x.device)
+    oy, ox = torch.meshgrid(wy, wx, indexing="ij")
+    radius = torch.sqrt(oy**2 + ox**2)
+    spectrum = torch.fft.fft2(x)
+    keep = radius > 0  # the mean carries no position
+    if band is not None:
+        keep = keep & (radius >= band[0]) & (radius <= band[1])
+    spectrum = spectrum * keep
+    safe = torch.where(radius > 0, radius, torch.ones_like(radius))
+    even = torch.fft.ifft2(spectrum).real
+    # Riesz transform, −i ω/|ω|: the odd (quadrature) partner of every component
+    ry = torch.fft.ifft2(-1j * oy / safe * spectrum).real
+    rx = torch.fft.ifft2(-1j * ox / safe * spectrum).real
+    return (even**2 + ry**2 + rx**2).sum(dim=1)  # T×H×W
+
+
+def _circular_moments(energy: Tensor) -> Tensor:
+    """First circular moments ``Σ E·e^{−2πi y/H}`` and ``Σ E·e^{−2πi x/W}``: ``T×2`` complex."""
+    h, w = energy.shape[-2:]
+    ey = torch.exp(-2j * math.pi * torch.arange(h, dtype=torch.float64, device=energy.device) / h)
+    ex = torch.exp(-2j * math.pi * torch.arange(w, dtype=torch.float64, device=energy.device) / w)
+    my = (energy.sum(dim=-1).to(ey.dtype) * ey).sum(dim=-1)
+    mx = (energy.sum(dim=-2).to(ex.dtype) * ex).sum(dim=-1)
+    return torch.stack([my, mx], dim=-1)
+
+
+def measure_envelope_shift(
+    frame: Tensor,
+    reference: Tensor,
+    frequency_range: tuple[float, float] | None = None,
+    *,
+    min_localization: float = 1e-3,
+) -> Tensor:
+    """Estimate the global translation of a pattern's *envelope* (where its energy lies).
+
+    :func:`measure_shift` fits the phase of the cross-power spectrum: it reads
+    the shift of the *carrier*, and so it reports a shift when a phase edit
+    moves the carrier inside an envelope that stays where it was. This ruler
+    looks only at the envelope. It computes the local energy of each image,
+    the monogenic energy ``E = f² + |R f|²`` of its mean-free (optionally
+    band-passed) part ``f``, where ``R`` is the Riesz transform (``−iω/|ω|``
+    in the Fourier domain, the 2-D quadrature partner of ``f``; for a
+    windowed grating ``E`` is the squared envelope, with no carrier ripple),
+    and returns the difference of the energy centroids on the periodic image
+    domain: along ``x``, ``d_x = −(W/2π)·arg(M_x(frame)·conj(M_x(ref)))`` with
+    ``M_x = Σ_u E(u)·e^{−2πi x/W}``, and likewise along ``y``. A circular
+    translation of ``E`` multiplies ``M`` by a phase, so the estimate is exact
+    for circular translations of the envelope (up to the aliasing of ``E``),
+    needs no iteration, and is unambiguous for ``|d| < W/2`` (``H/2``).
+
+    Parameters
+    ----------
+    frame
+        ``T×C×H×W`` (one estimate per frame), ``C×H×W`` or ``H×W``.
+    reference
+        ``C×H×W`` or ``H×W`` (one reference for every frame), or ``T×C×H×W``
+        (one per frame); same ``H×W`` (and channels) as ``frame``. Channels
+        are pooled (their energies add).
+    frequency_range
+        ``(ω_min, ω_max)`` in radians per pixel: compute the energy of the
+        frequencies with ``ω_min ≤ |ω| ≤ ω_max`` only (e.g. one pyramid
+        scale). ``None`` uses all but the mean.
+    min_localization
+        The energy counts as localised along an axis when
+        ``|M| ≥ min_localization·ΣE`` there. Along an axis where the frame's or
+        the reference's energy is not localised (a vertical bar along ``y``,
+        the rows of a 1-D signal) the envelope has no position and the shift
+        is reported as ``0``; energy localised along neither axis raises.
+
+    Returns
+    -------
+    Tensor
+        ``T×2`` or ``2``: ``(d_y, d_x)`` in pixels, float32; content moved
+        forward (``frame(u) ≈ reference(u − d)``) gives ``+d``.
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` or ``reference`` is not a floating-point tensor, or
+        ``frequency_range`` is not a pair of numbers.
+    ValueError
+        For NaN/inf values, mismatched shapes, a bad ``frequency_range`` or
+        ``min_localization``, an image with no energy in the band, or energy
+        localised along neither axis (``|M| < min_localization·ΣE`` along both).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from steerlens import signals
+    >>> ref = signals.gabor_patch((32, 32), 8.0, sigma=4.0)
+    >>> moved = translate(ref, (0.0, 1.25))
+    >>> [round(float(v), 2) + 0.0 for v in measure_envelope_shift(moved, ref)]
+    [0.0, 1.25]
+    >>> carrier = signals.gabor_patch((32, 32), 8.0, sigma=4.0, phase=1.0)
+    >>> bool(measure_envelope_shift(carrier, ref).abs().max() < 0.05)
+    True
+    """
+    check_tensor(frame, "frame")
+    check_tensor(reference, "reference")
+    check_finite(frame, "frame")
+    check_finite(reference, "reference")
+    if isinstance(min_localization, bool) or not isinstance(min_localization, (int, float)):
+        raise TypeError(f"`min_localization` must be a number, got {min_localization!r}.")
+    if not (0 < min_localization < 1):
+        raise ValueError(
+            f"`min_localization` must lie in (0, 1), got {min_localization}; 1e-3 is the default."
+        )
+    f, r, single = _frames_and_references(frame, reference)
+    band = None
+    if frequency_range is not None:
+        try:
+            lo, hi = (float(v) for v in frequency_range)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"`frequency_range` must be a pair (ω_min, ω_max) of numbers, got {frequency_range!r}."
+            ) from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi):
+            raise ValueError(
+                f"`frequency_range` must be (ω_min, ω_max) with 0 ≤ ω_min < ω_max (rad/px), "
+                f"got {frequency_range}."
+            )
+        band = (lo, hi)
+    f = f.to(torch.float64)
+    r = r.to(device=f.device, dtype=torch.float64)
+    moments = []
+    for name, x in (("frame", f), ("reference", r)):
+        energy = _local_energy(x, band)
+        total = energy.sum(dim=(-2, -1))
+        # all the mean-free energy of the image: the band must hold a visible part
+        full = (x - x.mean(dim=(-2, -1), keepdim=True)).square().sum(dim=(1, 2, 3))
+        if bool(((full == 0) | (total <= 1e-10 * full)).any()):
+            raise ValueError(
+                f"`{name}` has no energy to locate (flat, or nothing in `frequency_range`); "
+                "pass a pattern with contrast, or widen the band."
+            )
+        m = _circular_moments(energy)
+        located = m.abs() >= min_localization * total[:, None]  # T×2
+        if not bool(located.any(dim=1).all()):
+            raise ValueError(
+                f"`{name}`'s energy is spread over the whole image (e.g. a full-field grating), "
+                "so its envelope has no position; measure a windowed pattern, or use "
+                "measure_shift for the carrier's shift."
+            )
+        moments.append((m, located))
+    (mf, lf), (mr, lr) = moments
+    size = torch.tensor(f.shape[-2:], dtype=torch.float64, device=f.device)
+    d = -size / (2 * math.pi) * torch.angle(mf * mr.conj())
+    # an axis along which either energy is uniform (a bar, rows of one 1-D
+    # signal) carries no envelope position: its shift is reported as 0
+    d = torch.where(lf & lr, d, torch.zeros_like(d))
     out = d.to(torch.float32)
     return out[0] if single else out
 

@@ -50,7 +50,7 @@ Examples
 True
 """
 
-from ..resample import measure_shift, translate, warp
+from ..resample import measure_envelope_shift, measure_shift, translate, warp
 from .motion import (
     MotionClip,
     displacement_gain,
@@ -77,5 +77,6 @@ __all__ = [
     "smooth_displacement_field",
     "warped_image",
     "measure_shift",
+    "measure_envelope_shift",
     "displacement_gain",
 ]
