@@ -15,7 +15,7 @@ package has no import cycle: ``tests/test_lens_imports.py`` checks both)::
     transforms/  →  lens/               coordinates; the method
          ↘  flow, magnify               implied displacements; motion magnification
     signals/, data/, models/            known-answer signals; data sets; the zoo
-    evaluate/                           warps, read-outs, bootstrap, comparison
+    evaluate/                           warps, read-outs, bootstrap, comparison, attribution
     plot, widgets/                      pictures and scrubbers; ipywidgets
     cli/  (and __main__)                the `steerlens` command: imports any of the
                                         above, imported by none of them

@@ -22,9 +22,18 @@ The subpackage has one module per idea; every name is available from here:
   :func:`paired_difference`;
 - :mod:`~steerlens.evaluate.comparison` — the matched-budget runner :func:`compare_edits`
   (the only module that uses the lens), :class:`EditComparison`, :data:`EDIT_METHODS`,
-  :func:`method_label`, :func:`stratified_indices`.
+  :func:`method_label`, :func:`stratified_indices`;
+- :mod:`~steerlens.evaluate.attribution` — the established attribution methods through Captum
+  (an optional dependency) :func:`attribution_map`, :data:`ATTRIBUTION_METHODS`, and
+  :func:`map_agreement`, :class:`MapAgreement` (where an attribution map and a change map agree).
 """
 
+from .attribution import (
+    ATTRIBUTION_METHODS,
+    MapAgreement,
+    attribution_map,
+    map_agreement,
+)
 from .bootstrap import bootstrap_ci, paired_bootstrap, paired_difference
 from .comparison import (
     EDIT_METHODS,
@@ -51,4 +60,8 @@ __all__ = [
     "stratified_indices",
     "compare_edits",
     "EditComparison",
+    "ATTRIBUTION_METHODS",
+    "attribution_map",
+    "map_agreement",
+    "MapAgreement",
 ]

@@ -328,7 +328,7 @@ class EditComparison:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def join(cls, parts: Sequence["EditComparison"]) -> "EditComparison":
+    def join(cls, parts: Sequence[EditComparison]) -> EditComparison:
         """One comparison from parts run separately on the same sources and targets.
 
         Each part holds other methods or other budgets (for example one
