@@ -58,7 +58,7 @@ def install_cell_source() -> str:
         f'SOURCE = "git+{url}@{branch}"\n'
         'if importlib.util.find_spec("steerlens") is None:\n'
         '    pip = [sys.executable, "-m", "pip", "install", "-q"]\n'
-        '    subprocess.run([*pip, f"steerlens[imagenet] @ {SOURCE}"], check=True)'
+        '    subprocess.run([*pip, f"steerlens[notebooks] @ {SOURCE}"], check=True)'
     )
 
 
