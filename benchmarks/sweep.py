@@ -210,7 +210,7 @@ def memory_probe() -> None:
     lens = sl.SteerableLens(model, domain="csp", component="phase")
     alphas = AMPLIFICATION * torch.arange(N_FRAMES, dtype=torch.float64)
     reset()
-    lens.transform((224, 224))._filters("cpu", torch.float32)
+    lens.transform((224, 224))  # builds the pyramid: its masks are buffers
     record("pyramid and synthesis filters built")
     reset()
     grad = lens.gradient(x, 3)
