@@ -380,39 +380,8 @@ def measure_shift(
     check_int(iterations, "iterations", minimum=0)
     if max_shift is not None:
         check_int(max_shift, "max_shift", minimum=0)
-    if frame.ndim not in (2, 3, 4):
-        raise ValueError(f"`frame` must be T×C×H×W, C×H×W or H×W, got shape {tuple(frame.shape)}.")
-    if reference.ndim not in (2, 3, 4):
-        raise ValueError(
-            f"`reference` must be C×H×W, H×W or T×C×H×W, got shape {tuple(reference.shape)}."
-        )
-    single = frame.ndim < 4
-    f = frame.reshape(1, -1, *frame.shape[-2:]) if single else frame
-    r = reference if reference.ndim == 4 else reference.reshape(1, -1, *reference.shape[-2:])
-    if (
-        f.shape[-2:] != r.shape[-2:]
-        or r.shape[1] not in (1, f.shape[1])
-        or r.shape[0] not in (1, f.shape[0])
-        or min(f.shape[-2:]) < 2
-        or f.shape[0] == 0
-        or f.shape[1] == 0
-    ):
-        raise ValueError(
-            f"`frame` {tuple(frame.shape)} and `reference` {tuple(reference.shape)} must share "
-            f"H×W (at least 2×2) and channels, with one reference or one per frame."
-        )
-    if frequency_range is not None:
-        try:
-            lo, hi = (float(v) for v in frequency_range)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"`frequency_range` must be a pair (ω_min, ω_max) of numbers, got {frequency_range!r}."
-            ) from None
-        if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi):
-            raise ValueError(
-                f"`frequency_range` must be (ω_min, ω_max) with 0 ≤ ω_min < ω_max (rad/px), "
-                f"got {frequency_range}."
-            )
+    f, r, single = _frames_and_references(frame, reference)
+    band = _frequency_band(frequency_range)
     f = f.to(torch.float64)
     r = r.to(device=f.device, dtype=torch.float64)
     f = f - f.mean(dim=(-2, -1), keepdim=True)
@@ -428,8 +397,8 @@ def measure_shift(
     wy, wx = spectral_coords(h, w, f.device)
     oy, ox = torch.meshgrid(wy, wx, indexing="ij")
     radius = torch.sqrt(oy**2 + ox**2)
-    if frequency_range is not None:
-        cross = cross * ((radius >= lo) & (radius <= hi))
+    if band is not None:
+        cross = cross * ((radius >= band[0]) & (radius <= band[1]))
     # stage 1: integer peak of the cross-correlation; among equal peaks (a periodic
     # pattern) prefer the smallest shift
     corr = torch.fft.ifft2(cross).real
@@ -466,6 +435,24 @@ def measure_shift(
         d = d + (torch.linalg.pinv(normal, rtol=1e-8) @ rhs[..., None])[..., 0]
     out = d.to(torch.float32)
     return out[0] if single else out
+
+
+def _frequency_band(frequency_range) -> tuple[float, float] | None:
+    """``frequency_range`` checked: ``None`` or ``(ω_min, ω_max)`` in rad/px; clean errors."""
+    if frequency_range is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in frequency_range)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`frequency_range` must be a pair (ω_min, ω_max) of numbers, got {frequency_range!r}."
+        ) from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi):
+        raise ValueError(
+            f"`frequency_range` must be (ω_min, ω_max) with 0 ≤ ω_min < ω_max (rad/px), "
+            f"got {frequency_range}."
+        )
+    return lo, hi
 
 
 def _frames_and_references(frame: Tensor, reference: Tensor) -> tuple[Tensor, Tensor, bool]:
@@ -605,20 +592,7 @@ def measure_envelope_shift(
             f"`min_localization` must lie in (0, 1), got {min_localization}; 1e-3 is the default."
         )
     f, r, single = _frames_and_references(frame, reference)
-    band = None
-    if frequency_range is not None:
-        try:
-            lo, hi = (float(v) for v in frequency_range)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"`frequency_range` must be a pair (ω_min, ω_max) of numbers, got {frequency_range!r}."
-            ) from None
-        if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi):
-            raise ValueError(
-                f"`frequency_range` must be (ω_min, ω_max) with 0 ≤ ω_min < ω_max (rad/px), "
-                f"got {frequency_range}."
-            )
-        band = (lo, hi)
+    band = _frequency_band(frequency_range)
     f = f.to(torch.float64)
     r = r.to(device=f.device, dtype=torch.float64)
     moments = []
