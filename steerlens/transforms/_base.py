@@ -176,6 +176,15 @@ class Transform(nn.Module):
     def forward(self, x: Tensor) -> Coefficients:
         return self.analyze(x)
 
+    def _check_shape(self, x: Tensor) -> None:
+        """For transforms built for one ``image_shape``: refuse images of another size."""
+        if tuple(x.shape[-2:]) != self.image_shape:
+            raise ValueError(
+                f"`x` has spatial size {tuple(x.shape[-2:])} but this {type(self).__name__} was "
+                f"built for {self.image_shape}; build one with {type(self).__name__}"
+                f"({tuple(x.shape[-2:])})."
+            )
+
     def polar_edit(
         self,
         coeffs: Coefficients,

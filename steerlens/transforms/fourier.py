@@ -55,14 +55,6 @@ class Fourier(Transform):
         super().__init__(color)
         self.image_shape = check_image_shape(image_shape)
 
-    def _check_shape(self, x: Tensor) -> None:
-        if tuple(x.shape[-2:]) != self.image_shape:
-            raise ValueError(
-                f"`x` has spatial size {tuple(x.shape[-2:])} but this {type(self).__name__} was "
-                f"built for {self.image_shape}; build one with {type(self).__name__}"
-                f"({tuple(x.shape[-2:])})."
-            )
-
     def analyze(self, x: Tensor) -> Coefficients:
         """The orthonormal half spectrum ``rfft2(x)`` as one complex band.
 

@@ -287,13 +287,6 @@ class CSP(Transform):
         device = torch.device("cpu") if device is None else torch.device(device)
         return _plenoptic_pyramid(*self._config()).to(device=device, dtype=dtype)
 
-    def _check_shape(self, x: Tensor) -> None:
-        if tuple(x.shape[-2:]) != self.image_shape:
-            raise ValueError(
-                f"`x` has spatial size {tuple(x.shape[-2:])} but this CSP was built for "
-                f"{self.image_shape}; build one with CSP({tuple(x.shape[-2:])})."
-            )
-
     # -- analysis ----------------------------------------------------------------
     def analyze(self, x: Tensor) -> Coefficients:
         """Decompose images ``B×C×H×W`` into complex bands and two residuals.

@@ -308,13 +308,6 @@ class Flow(Transform):
             )
         self.grid = grid
 
-    def _check_shape(self, x: Tensor) -> None:
-        if tuple(x.shape[-2:]) != self.image_shape:
-            raise ValueError(
-                f"`x` has spatial size {tuple(x.shape[-2:])} but this Flow was built for "
-                f"{self.image_shape}; build one with Flow({tuple(x.shape[-2:])})."
-            )
-
     def analyze(self, x: Tensor) -> Coefficients:
         """A zero control field ``B×2×g_h×g_w``; the source is kept as ``fixed["source"]``.
 
