@@ -28,6 +28,8 @@ def build_env() -> dict[str, str]:
     offline = str(ROOT / "scripts" / "offline")
     env["PYTHONPATH"] = os.pathsep.join([offline, env["PYTHONPATH"]]) if env.get("PYTHONPATH") else offline
     env["STEERLENS_OFFLINE"] = "1"
+    # one torch thread per kernel on the 2-core build machine; readers' kernels keep torch's default
+    env.setdefault("STEERLENS_NUM_THREADS", "1")
     # no MPLBACKEND here: an inherited "Agg" would override the kernels' inline backend and
     # every plt.show() in the executed chapters would produce no figure
     env.pop("MPLBACKEND", None)

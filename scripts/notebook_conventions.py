@@ -48,17 +48,27 @@ def _slug(url: str) -> str:
     return m.group(1)
 
 
+def release_tag() -> str:
+    """The git tag of the steerlens release this edition of the book is built with."""
+    ns: dict = {}
+    exec((ROOT / "steerlens" / "_version.py").read_text(), ns)
+    return f"v{ns['__version__']}"
+
+
 def install_cell_source() -> str:
-    url, branch = repository()
+    url, _ = repository()
     return (
-        "# Installs steerlens where it is missing (Colab); does nothing elsewhere.\n"
+        "# Installs the steerlens release this book was built with, where steerlens is\n"
+        "# missing (Colab); does nothing where it is installed (Binder, a local clone).\n"
         "import importlib.util\n"
         "import subprocess\n"
         "import sys\n\n"
-        f'SOURCE = "git+{url}@{branch}"\n'
+        f'RELEASE = "git+{url}@{release_tag()}"\n'
         'if importlib.util.find_spec("steerlens") is None:\n'
         '    pip = [sys.executable, "-m", "pip", "install", "-q"]\n'
-        '    subprocess.run([*pip, f"steerlens[notebooks] @ {SOURCE}"], check=True)'
+        '    subprocess.run([*pip, f"steerlens[notebooks] @ {RELEASE}"], check=True)\n'
+        '    print("Installed steerlens. If an import below fails, restart the runtime "\n'
+        '          "(Colab: Runtime > Restart session) and run all cells again.")'
     )
 
 
@@ -71,8 +81,9 @@ def launch_note(nb_path: Path | str) -> str:
     download = f"{url}/raw/{branch}/{rel}"
     return (
         f"{NOTE_PREFIX} [open in Colab]({colab}) · [launch on Binder]({binder}) · "
-        f"[download the notebook]({download}) (or use the rocket and download buttons at "
-        f"the top of the page). Locally: `make book` in a clone, or open this file in Jupyter."
+        f"[download the notebook]({download}). These open the *notebook edition*: plain "
+        f"Jupyter Markdown, exercises with checks that read your answers, solutions folded "
+        f"(the rocket button at the top of the page opens it too). In a clone: `make notebooks`."
     )
 
 

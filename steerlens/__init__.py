@@ -86,6 +86,7 @@ True
 from __future__ import annotations
 
 import importlib
+import os
 
 from ._version import __version__
 from .transforms import CSP, Coefficients, Fourier, Pixel
@@ -102,7 +103,28 @@ _SUBMODULES = (
     "evaluate",
     "plot",
     "widgets",
+    "exercises",
 )
+THREADS_ENV = "STEERLENS_NUM_THREADS"
+
+
+def _threads_from_environment() -> None:
+    # The thread count is torch's choice unless STEERLENS_NUM_THREADS sets it (the book's build
+    # and the tests use 1 thread per process on the 2-core build machine; a laptop or Colab
+    # keeps torch's default).
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{THREADS_ENV} must be a positive integer (threads per process), got "
+                         f"{value!r}; unset it to let torch choose")
+    import torch
+
+    torch.set_num_threads(int(value))
+
+
+_threads_from_environment()
+
 _LAZY = {"SteerableLens": "lens", "Gradient": "lens", "MorphResult": "lens", "EditResult": "lens"}
 
 __all__ = ["__version__", "CSP", "Fourier", "Pixel", "Coefficients", *_LAZY, *_SUBMODULES]
