@@ -2,7 +2,10 @@
 #   make book   build the book into _build/html/ (creates .venv on first use)
 #   make test   run the whole test suite, including the book build with warnings as errors
 # Optional:
-#   make student  write the student edition (exercise solutions removed) to _build/student/
+#   make notebooks  write the notebook edition (plain Jupyter Markdown, for Colab/JupyterLab)
+#                   to _build/notebooks/
+#   make student    write the student edition (the notebook edition without solutions) to
+#                   _build/student/
 #
 # Both install through requirements/constraints.txt, which pins the versions the book is
 # built and tested with; pyproject.toml keeps ranges so steerlens stays a usable library.
@@ -13,13 +16,14 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: book test student screenshots benchmarks lint clean help
+.PHONY: book test notebooks student screenshots benchmarks lint clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book     build the book into _build/html/"
 	@echo "make test     run every test (library, notebooks, book build, browser)"
-	@echo "make student  write the student edition to _build/student/"
+	@echo "make notebooks  write the notebook edition (Colab, JupyterLab) to _build/notebooks/"
+	@echo "make student  write the student edition (no solutions) to _build/student/"
 	@echo "make screenshots  full-page captures of every built page in _build/screens/"
 	@echo "make benchmarks  print the performance tables"
 
@@ -40,8 +44,10 @@ book: $(VENV)/.stamp-book
 test: $(VENV)/.stamp-book-test
 	$(PY) -m pytest
 
+notebooks: $(VENV)/.stamp-book
+	$(PY) scripts/notebook_edition.py
+
 student: $(VENV)/.stamp-book
-	$(PY) scripts/student_edition.py
 	$(PY) scripts/student_edition.py
 
 screenshots: $(VENV)/.stamp-book-test

@@ -51,7 +51,7 @@ def _slug(url: str) -> str:
 def release_tag() -> str:
     """The git tag of the steerlens release this edition of the book is built with."""
     ns: dict = {}
-    exec((ROOT / "steerlens" / "_version.py").read_text(), ns)
+    exec((Path(__file__).resolve().parents[1] / "steerlens" / "_version.py").read_text(), ns)
     return f"v{ns['__version__']}"
 
 

@@ -1,7 +1,11 @@
-"""Write the student edition of the book: every exercise solution replaced by a stub.
+"""Write the student edition of the book: the notebook edition without any solution text.
 
-For each chapter notebook in book/, the solution of every exercise is replaced by one code cell
-that raises NotImplementedError with a hint naming the exercise. A solution is
+Built on the notebook edition (scripts/notebook_edition.py): every folded solution and every
+folded answer to a "Think about it" is removed. Each exercise keeps its starter cell (answer
+variables set to None) and its check cell, so "Run all" reaches the last cell and each check
+says "not attempted yet" until the student answers.
+
+`exercises(nb)` reads a chapter's exercises in the book's source form, where a solution is
 
 - gated (the house style, CONTRIBUTING.md): everything from the markdown cell that opens with
   ```{solution-start} LABEL``` (the directive and the explanation after it) through the markdown
@@ -9,7 +13,7 @@ that raises NotImplementedError with a hint naming the exercise. A solution is
 - or, in the older form still read while chapters migrate, the markdown cell holding the
   ```{solution} LABEL``` directive and the code cells that follow it up to the next markdown cell.
 
-Outputs go to _build/student/ (outside the source tree); the sources are not touched.
+Outputs go to _build/student/ (the notebook edition to _build/notebooks/) (outside the source tree); the sources are not touched.
 
 Usage: python scripts/student_edition.py [--out DIR]
 """
@@ -86,38 +90,41 @@ def exercises(nb) -> list[Exercise]:
     return out
 
 
-def stub_source(ex: Exercise) -> str:
-    return (
-        f"# Exercise {ex.label}: {ex.title}\n"
-        "# Write your solution here (see the exercise text above), then run the cell.\n"
-        f'raise NotImplementedError("Exercise {ex.label} ({ex.title}): your solution goes here")'
-    )
+ANSWER_DETAILS = re.compile(r"\n*<details>\n<summary><b>(?:An answer|Answer|Solution)[^<]*</b></summary>.*?</details>\n*", re.S)
 
 
-def student_notebook(nb):
-    nb = nbformat.from_dict(nb)
-    exs = exercises(nb)
-    drop = {i for ex in exs for i in ex.solution_cells}
-    first = {ex.solution_cells[0]: ex for ex in exs}
+def student_notebook(edition_nb):
+    """The student edition of one chapter, from its notebook edition (scripts/notebook_edition.py):
+    every solution cell and every folded answer ("An answer" to a Think-about-it) removed; the
+    starter and check cells stay, so "Run all" reaches the end with "not attempted yet"."""
+    nb = nbformat.from_dict(edition_nb)
     cells = []
-    for i, cell in enumerate(nb.cells):
-        if i in first:
-            stub = nbformat.v4.new_code_cell(stub_source(first[i]))
-            stub.metadata["tags"] = ["raises-exception", "exercise-stub"]
-            cells.append(stub)
-        elif i not in drop:
-            cells.append(cell)
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            text = ANSWER_DETAILS.sub("\n\n", cell.source).strip()
+            if not text:
+                continue
+            cell.source = text
+        cells.append(cell)
     nb.cells = cells
-    return nb, exs
+    return nb
 
 
-def write_student_edition(out: Path) -> dict[str, list[str]]:
+def write_student_edition(out: Path, edition: Path | None = None) -> dict[str, int]:
+    """Write the student edition of every chapter to ``out``; the notebook edition is built first
+    (in ``edition``, default _build/notebooks/)."""
+    import notebook_edition
+
+    edition = edition or ROOT / "_build" / "notebooks"
+    notebook_edition.write_notebook_edition(edition)
     out.mkdir(parents=True, exist_ok=True)
     summary = {}
-    for src in sorted((ROOT / "book").glob("*.ipynb")):
-        nb, exs = student_notebook(nbformat.read(src, as_version=4))
+    for src in sorted(edition.glob("*.ipynb")):
+        nb = student_notebook(nbformat.read(src, as_version=4))
         nbformat.write(nb, out / src.name)
-        summary[src.name] = [e.label for e in exs]
+        summary[src.name] = sum("exercise-check" in c.metadata.get("tags", []) for c in nb.cells)
     return summary
 
 
@@ -126,10 +133,9 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
     args = p.parse_args()
     summary = write_student_edition(args.out)
-    n = sum(len(v) for v in summary.values())
-    for name, labels in summary.items():
-        print(f"{name}: {len(labels)} exercise(s) stubbed")
-    print(f"\nStudent edition: {len(summary)} notebooks, {n} exercises, in {args.out}")
+    for name, n in summary.items():
+        print(f"{name}: {n} exercise(s), solutions removed")
+    print(f"\nStudent edition: {len(summary)} notebooks, {sum(summary.values())} exercises, in {args.out}")
     return 0
 
 

@@ -137,7 +137,7 @@ def test_documented_command_lines_parse():
 
     commands = _documented_commands()
     assert {s for s, _ in commands} >= {"README.md", "book/api.md"}
-    assert {line.split()[1] for _, line in commands} == {"morph", "compare", "magnify"}
+    assert {line.split()[1] for _, line in commands} == {"morph", "compare", "magnify", "grade"}
     for source, line in commands:
         try:
             build_parser().parse_args(shlex.split(line)[1:])

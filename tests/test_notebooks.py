@@ -110,6 +110,52 @@ def test_install_cell_fits_the_code_width():
     assert max(len(line) for line in conv.install_cell_source().splitlines()) <= conv.CODE_WIDTH
 
 
+def test_install_cell_pins_the_release_and_does_nothing_where_installed():
+    import steerlens
+
+    src = conv.install_cell_source()
+    assert f'@v{steerlens.__version__}"' in src  # the release tag of this version, not a branch
+    assert "@main" not in src and 'find_spec("steerlens") is None' in src
+    assert "restart" in src.lower()
+    # where steerlens is installed (here) the cell runs and installs nothing
+    calls = []
+    import subprocess
+
+    namespace = {}
+    real = subprocess.run
+    try:
+        subprocess.run = lambda *a, **k: calls.append(a)
+        exec(src, namespace)
+    finally:
+        subprocess.run = real
+    assert calls == []
+
+
+def test_chapters_leave_the_thread_count_to_torch():
+    for path in conv.chapter_notebooks():
+        import nbformat
+
+        imports = conv.imports_cell(nbformat.read(path, as_version=4))
+        assert "set_num_threads" not in imports.source, path.name
+
+
+def test_the_thread_count_comes_from_the_environment(monkeypatch):
+    import torch
+
+    import steerlens
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("STEERLENS_NUM_THREADS", "1")
+        steerlens._threads_from_environment()
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("STEERLENS_NUM_THREADS", "many")
+        with pytest.raises(ValueError, match="STEERLENS_NUM_THREADS must be a positive integer"):
+            steerlens._threads_from_environment()
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize(
     "breakage, expected",
     [

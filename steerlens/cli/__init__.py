@@ -1,4 +1,4 @@
-"""The ``steerlens`` command line: morph, compare, magnify.
+"""The ``steerlens`` command line: morph, compare, magnify, grade.
 
 ``steerlens`` (the console script) and ``python -m steerlens`` both call :func:`main`.
 The CLI sits on top of the package: it imports the lens, the models, ``evaluate``,
@@ -15,8 +15,9 @@ Modules
 ``_io``
     Images in (anything Pillow reads, resized to the model), videos in and out (GIF;
     MP4 with PyAV), tables.
-``morph``, ``compare``, ``magnify``
-    The subcommands.
+``morph``, ``compare``, ``magnify``, ``grade``
+    The subcommands (``grade``: a folder of returned student notebooks, through
+    :mod:`steerlens.exercises.grade`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ examples:
   steerlens morph digit.png --model mnist_cnn --target 8 -o morph.gif -o morph.png
   steerlens compare --sources 100 --out results/
   steerlens magnify wave.gif --alpha 10 --low 0.5 --high 3 -o wave_x10.gif
+  steerlens grade submissions/ --out grades.csv
 
 Run `steerlens COMMAND --help` for a command's options and examples.
 exit status: 0 success, 1 error while running, 2 usage error."""
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.alpha, args.sigma
     ('magnify', 5.0, 2.0)
     """
-    from . import compare, magnify, morph
+    from . import compare, grade, magnify, morph
 
     common = c.ArgumentParser(add_help=False)
     g = common.add_argument_group("common options")
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     morph.add_parser(sub, [common])
     compare.add_parser(sub, [common])
     magnify.add_parser(sub, [common])
+    grade.add_parser(sub, [common])
     return parser
 
 

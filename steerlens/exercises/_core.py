@@ -50,7 +50,7 @@ class Exercise:
 
     @property
     def number(self) -> str:
-        """"chapter.k", k counting the chapter's exercises in the order they were registered."""
+        """The number "chapter.k": k counts the chapter's exercises in registration order."""
         same = [e.label for e in EXERCISES.values() if e.chapter == self.chapter]
         return f"{self.chapter}.{same.index(self.label) + 1}"
 
