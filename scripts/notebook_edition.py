@@ -303,7 +303,7 @@ def check_cell(label: str):
 
 def edition_note(path: Path) -> str:
     doc = path.relative_to(ROOT).with_suffix("").as_posix()
-    return (f"> 📓 **Notebook edition** of [this chapter of *Through a Steerable Lens*]({page_url(doc)}) "
+    return (f"> **Notebook edition** of [this chapter of *Through a Steerable Lens*]({page_url(doc)}) "
             f"(the website has the same text with every figure and solution already run). Work "
             f"top to bottom: each exercise has a cell for your answer and, below it, a check "
             f"cell that reads your variables and says what is right or wrong. Solutions are "

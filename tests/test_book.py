@@ -19,6 +19,12 @@ def test_launch_buttons_in_chapter_pages(built_book):
     assert "colab.research.google.com/github/" in html
     assert "mybinder.org/v2/gh/" in html
     assert "thebe" in html.lower()
+    # the rocket button and the "Run this chapter yourself" note open the notebook edition,
+    # published at the same path on the `notebooks` branch (scripts/notebook_edition.py --publish)
+    for page in ("00_setup", "05_gradients"):
+        html = (built_book / "book" / f"{page}.html").read_text()
+        colab = re.findall(r"colab\.research\.google\.com/github/[^\"'<> ]+", html)
+        assert colab and all(f"/blob/notebooks/book/{page}.ipynb" in u for u in colab), colab
 
 
 def test_setup_chapter_shows_an_executed_figure(built_book):

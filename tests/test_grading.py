@@ -33,7 +33,7 @@ def _submission(answered: int, break_first: bool = False):
                  for ex in se.exercises(source)}
     nb = se.student_notebook(ne.notebook_edition(CHAPTER))
     checks = [i for i, c in enumerate(nb.cells) if "exercise-check" in c.metadata.get("tags", [])]
-    for k, i in enumerate(checks[:answered]):
+    for i in checks[:answered]:
         label = re.search(r'"([\w.-]+)"', nb.cells[i].source).group(1)
         answer = solutions[label].replace(", strict=True", "")
         nb.cells[i - 1].source = answer  # the starter cell, answered

@@ -98,6 +98,10 @@ def lab(tmp_path_factory):
     notification.mkdir(parents=True)
     (notification / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # render every cell (JupyterLab 4 renders only the cells near the viewport by default)
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
     env.update(
@@ -257,3 +261,71 @@ def _drive(page, url: str, shots: Path) -> None:
     assert "attenuate large phases" in magnifier.inner_text()
     assert not page.locator(".sl-magnifier-fallback").is_visible()
     magnifier.screenshot(path=str(shots / "jupyterlab-magnifier-640.png"))
+
+
+# ------------------------------------------------------------------------------------------
+# The notebook edition as a reader sees it in plain JupyterLab (no kernel needed)
+# ------------------------------------------------------------------------------------------
+READ_MARKDOWN = """() => {
+  const cells = [...document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown')];
+  // checkVisibility() is false inside a closed <details> (its content is content-visibility: hidden)
+  const visible = e => e.checkVisibility ? e.checkVisibility() : !!e.getClientRects().length;
+  return {
+    cells: cells.length,
+    text: cells.map(c => c.innerText).join('\\n'),
+    details: document.querySelectorAll('.jp-RenderedMarkdown details').length,
+    open: document.querySelectorAll('.jp-RenderedMarkdown details[open]').length,
+    hiddenShown: [...document.querySelectorAll('.jp-RenderedMarkdown details > :not(summary)')]
+      .filter(visible).length,
+    boxes: document.querySelectorAll('.jp-RenderedMarkdown blockquote strong').length,
+    math: document.querySelectorAll('.jp-RenderedMarkdown mjx-container, .jp-RenderedMarkdown .MathJax').length,
+    links: [...document.querySelectorAll('.jp-RenderedMarkdown a[href^="https://"]')].length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("chapter", ["01_fourier_phase", "05_gradients"])
+def test_the_notebook_edition_reads_cleanly_in_jupyterlab(lab, tmp_path, chapter):
+    import re
+
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import notebook_edition
+
+    base, token, root = lab
+    name = f"edition_{chapter}.ipynb"
+    nb = notebook_edition.notebook_edition(ROOT / "book" / f"{chapter}.ipynb")
+    nbformat.write(nb, root / name)
+    n_solutions = sum("solution" in c.metadata.get("tags", []) for c in nb.cells)
+    shots = Path(os.environ.get("STEERLENS_SCREEN_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            page.goto(f"{base}/lab/tree/{name}?token={token}")
+            page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=60_000)
+            dialog = page.locator(".jp-Dialog").get_by_role("button", name="No Kernel")
+            if dialog.count():
+                dialog.click()
+            page.wait_for_function(
+                "() => document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown').length > 10",
+                timeout=60_000)
+            page.wait_for_timeout(3000)  # MathJax typesets after the cells render
+            seen = page.evaluate(READ_MARKDOWN)
+            page.screenshot(path=str(shots / f"jupyterlab-{chapter}.png"))
+            box = page.locator(".jp-MarkdownCell blockquote", has_text=re.compile(r"Exercise \d")).first
+            box.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(shots / f"jupyterlab-{chapter}-exercise.png"))
+        finally:
+            browser.close()
+    text = seen["text"]
+    for raw in ("```{", "{cite", "{ref}", "{exercise}", ":label:", ":class:", "{solution", "{admonition"):
+        assert raw not in text, f"{chapter}: raw MyST {raw!r} shows in JupyterLab"
+    assert not re.search(r"\$\$|(?<![\\\w])\$[^$\s][^$]*\$", text), f"{chapter}: untypeset math"
+    assert seen["details"] >= n_solutions > 0 and seen["open"] == 0
+    assert seen["hiddenShown"] == 0, "a folded solution's text is visible before it is opened"
+    assert seen["boxes"] >= n_solutions and seen["math"] > 10 and seen["links"] > 3
