@@ -214,3 +214,18 @@ def test_the_editions_of_each_chapter(editions, path):
     # code cells hidden in the book are collapsed in JupyterLab
     hidden = [c for c in ed.cells if {"hide-input", "remove-input"} & set(c.metadata.get("tags", []))]
     assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in hidden)
+
+
+def test_the_published_notebooks_branch(editions, tmp_path):
+    import steerlens
+
+    notebooks, student = editions
+    tree = tmp_path / "branch"
+    ne.publish(tree, notebooks, student)
+    # the launch links open book/NN_name.ipynb on the branch: the notebook edition is there
+    for src in CHAPTERS:
+        assert (tree / "book" / src.name).read_text() == (notebooks / src.name).read_text()
+        assert (tree / "student" / src.name).exists()
+    req = (tree / "requirements.txt").read_text()
+    assert f"@v{steerlens.__version__}" in req and "+cpu" in req  # Binder: the release, CPU torch
+    assert "do not edit" in (tree / "README.md").read_text()
