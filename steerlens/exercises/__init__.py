@@ -21,7 +21,7 @@ kind ("computation", "derivation" or "prediction") and the variables its check r
 
 from __future__ import annotations
 
-from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12  # noqa: F401  (register)
+from . import ch00, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12  # noqa: F401,E501 (register)
 from ._core import (
     EXERCISES,
     KINDS,
