@@ -13,7 +13,8 @@ The pacing model (stated on the instructor page, `PACING_MODEL`):
             + 2 × visible code cells          (run it, read the code and its output)
             + 1 × hidden-input code cells     (run it, read the figure or table)
             + 10 × computation exercises
-            + 15 × derivation exercises       (the exercise asks to derive, prove or explain)
+            + 15 × derivation exercises       (kind "derivation" in steerlens.exercises; a
+                                                prediction counts as a computation)
 
 rounded up to 5 minutes. Prose is the chapter's Markdown outside exercise solutions, without the
 "Run this chapter yourself" note, code, directive lines, labels and URLs; display math counts its
@@ -55,8 +56,8 @@ PACING_MODEL = (
     f"+ {MINUTES_PER_VISIBLE_CELL} min per visible code cell (run it, read the code and its "
     f"output) + {MINUTES_PER_HIDDEN_CELL} min per hidden-input code cell (run it, read the "
     f"figure or table) + {MINUTES_PER_COMPUTATION} min per computation exercise + "
-    f"{MINUTES_PER_DERIVATION} min per derivation exercise (one that asks to derive, prove or "
-    "explain why), rounded up to 5 minutes"
+    f"{MINUTES_PER_DERIVATION} min per derivation exercise (paper and pencil; a prediction "
+    "exercise counts as a computation), rounded up to 5 minutes"
 )
 TIME_LINE = re.compile(r"(\*\*Time:\*\*\s*about\s*)(\d+|N)(\s*minutes)")
 DERIVATION = re.compile(
@@ -137,6 +138,18 @@ def _exercise_bodies(nb) -> dict[str, str]:
     return bodies
 
 
+def _kind(ex, bodies: dict[str, str]) -> str:
+    """ "derivation" or "computation" (a prediction takes a computation's time): the kind
+    registered with the exercise's check in steerlens.exercises; for an exercise without one
+    (a chapter being written), guessed from its text."""
+    from steerlens.exercises import EXERCISES
+
+    registered = EXERCISES.get(ex.label)
+    if registered is not None:
+        return "derivation" if registered.kind == "derivation" else "computation"
+    return "derivation" if DERIVATION.search(bodies.get(ex.label, ex.title)) else "computation"
+
+
 def measure(nb) -> dict:
     """The reading load of one chapter notebook (see the module docstring for what counts)."""
     exercises = student_edition.exercises(nb)
@@ -167,10 +180,7 @@ def measure(nb) -> dict:
                 hidden += 1
             else:
                 visible += 1
-    kinds = [
-        "derivation" if DERIVATION.search(bodies.get(ex.label, ex.title)) else "computation"
-        for ex in exercises
-    ]
+    kinds = [_kind(ex, bodies) for ex in exercises]
     return {
         "words": words,
         "visible_cells": visible,
