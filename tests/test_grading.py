@@ -36,7 +36,7 @@ def _submission(answered: int, break_first: bool = False):
     for i in checks[:answered]:
         label = re.search(r'"([\w.-]+)"', nb.cells[i].source).group(1)
         answer = solutions[label].replace(", strict=True", "")
-        nb.cells[i - 1].source = answer  # the starter cell, answered
+        nb.cells[i - 1].source += "\n\n" + answer  # the starter cell, answered below its lines
     if break_first:  # a student who broke the first answer: a syntax error, then gave up
         nb.cells[checks[0] - 1].source = "shifted_ex = fourier.synthesize(("
     return nb
@@ -53,7 +53,8 @@ def test_grading_a_folder_of_three_submissions(tmp_path, capsys):
     out = tmp_path / "grades.csv"
     assert main(["grade", str(folder), "--out", str(out), "--timeout", "300"]) == 0
     printed = capsys.readouterr().out
-    rows = {r["student"]: r for r in csv.DictReader(out.open())}
+    with out.open(encoding="utf-8") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
     assert set(rows) == {"ada", "ben", "cy"}
     assert list(rows["ada"])[1:-3] == LABELS  # one column per exercise, in the book's order
     assert all(rows["ada"][lab] == "correct" for lab in LABELS), rows["ada"]
@@ -62,6 +63,8 @@ def test_grading_a_folder_of_three_submissions(tmp_path, capsys):
     assert all(rows["ben"][lab] == "not attempted" for lab in LABELS[1:])
     assert rows["cy"][LABELS[0]] == "not attempted"  # the broken cell left it unset
     assert "raised an error" in rows["cy"]["note"]
+    with capsys.disabled():
+        print("\n" + printed)
     assert "| ada |" in printed and "✓" in printed and "wrote" in printed
 
 
