@@ -25,7 +25,7 @@ CHAPTER = ROOT / "book" / "01_fourier_phase.ipynb"
 LABELS = [e.label for e in EXERCISES.values() if e.chapter == 1]
 
 
-def _submission(answered: int, break_first: bool = False):
+def _submission(answered: int, break_first: bool = False, wrong_last: str = ""):
     """Chapter 1's student edition with the first ``answered`` exercises answered by the book's
     own solution code (what a student who solved them would write)."""
     source = nbformat.read(CHAPTER, as_version=4)
@@ -37,6 +37,8 @@ def _submission(answered: int, break_first: bool = False):
         label = re.search(r'"([\w.-]+)"', nb.cells[i].source).group(1)
         answer = solutions[label].replace(", strict=True", "")
         nb.cells[i - 1].source += "\n\n" + answer  # the starter cell, answered below its lines
+    if wrong_last:  # a plausible wrong answer to the last exercise
+        nb.cells[checks[-1] - 1].source += "\n\n" + wrong_last
     if break_first:  # a student who broke the first answer: a syntax error, then gave up
         nb.cells[checks[0] - 1].source = "shifted_ex = fourier.synthesize(("
     return nb
@@ -48,7 +50,9 @@ def test_grading_a_folder_of_three_submissions(tmp_path, capsys):
     folder = tmp_path / "returned"
     folder.mkdir()
     nbformat.write(_submission(len(LABELS)), folder / "ada.ipynb")
-    nbformat.write(_submission(1), folder / "ben.ipynb")
+    # ben: the first exercise right, the last one wrong (the camera itself, not a random phase)
+    nbformat.write(_submission(1, wrong_last="random_phase_image = image.clone()"),
+                   folder / "ben.ipynb")
     nbformat.write(_submission(0, break_first=True), folder / "cy.ipynb")
     out = tmp_path / "grades.csv"
     assert main(["grade", str(folder), "--out", str(out), "--timeout", "300"]) == 0
@@ -60,7 +64,8 @@ def test_grading_a_folder_of_three_submissions(tmp_path, capsys):
     assert all(rows["ada"][lab] == "correct" for lab in LABELS), rows["ada"]
     assert rows["ada"]["score"] == str(len(LABELS)) and rows["ada"]["note"] == ""
     assert rows["ben"][LABELS[0]] == "correct"
-    assert all(rows["ben"][lab] == "not attempted" for lab in LABELS[1:])
+    assert all(rows["ben"][lab] == "not attempted" for lab in LABELS[1:-1])
+    assert rows["ben"][LABELS[-1]] == "incorrect"
     assert rows["cy"][LABELS[0]] == "not attempted"  # the broken cell left it unset
     assert "raised an error" in rows["cy"]["note"]
     with capsys.disabled():
