@@ -92,6 +92,17 @@ class Answers:
         """A variable the chapter defines (not the student's answer): ``default`` when missing."""
         return self._ns.get(name, default)
 
+    def chapter(self, *names: str) -> Any:
+        """The chapter's own variables a check needs (one name: its value; several: a list).
+        A missing one is reported as "run the chapter's cells above first", not as a crash."""
+        values = [self._ns.get(n) for n in names]
+        missing = [n for n, v in zip(names, values, strict=True) if v is None]
+        if missing:
+            listed = ", ".join(f"`{n}`" for n in missing)
+            raise Wrong(f"this check needs the chapter's {listed}: run the chapter's cells above "
+                        "(from the top) first, then this one.")
+        return values[0] if len(values) == 1 else values
+
 
 @dataclass(frozen=True)
 class Feedback:
@@ -168,6 +179,50 @@ def _log(fb: Feedback) -> None:
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps({"label": fb.label, "status": fb.status, "message": fb.message,
                             "time": time.time()}) + "\n")
+
+
+def near(value: float, ref: float, *, atol: float = 0.0, rtol: float = 0.0) -> bool:
+    """|value − ref| ≤ atol + rtol·|ref| (plain numbers)."""
+    return abs(value - ref) <= atol + rtol * abs(ref)
+
+
+_CACHE: dict = {}
+
+
+def _fingerprint(value):
+    """A cheap key for a model, a tensor or a plain value (repeated checks reuse references)."""
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        first = next(iter(value.parameters()), None)
+        return ("module", id(value), None if first is None else float(first.detach().double().sum()))
+    if isinstance(value, torch.Tensor):
+        v = value.detach().double()
+        return ("tensor", tuple(v.shape), float(v.sum()), float((v * v).sum()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_fingerprint(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        return ("object", id(value))
+    return value
+
+
+def cached(fn):
+    """Memoise a check's reference computation on its arguments' fingerprints (a few entries),
+    so that running a check again after fixing an answer is fast."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        key = (fn.__module__, fn.__name__, _fingerprint(args), _fingerprint(tuple(sorted(kwargs.items()))))
+        if key not in _CACHE:
+            if len(_CACHE) > 32:
+                _CACHE.clear()
+            _CACHE[key] = fn(*args, **kwargs)
+        return _CACHE[key]
+
+    return wrapper
 
 
 def _q(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._core import (
     Wrong,
+    cached,
     call,
     exercise,
     expect_callable,
@@ -12,57 +13,12 @@ from ._core import (
     expect_tensor,
 )
 
-_CACHE: dict = {}
-
-
-def _fingerprint(value):
-    """A cheap key for a model, a tensor or a plain value (repeated checks reuse references)."""
-    import torch
-
-    if isinstance(value, torch.nn.Module):
-        first = next(iter(value.parameters()), None)
-        return ("module", id(value), None if first is None else float(first.detach().double().sum()))
-    if isinstance(value, torch.Tensor):
-        v = value.detach().double()
-        return ("tensor", tuple(v.shape), float(v.sum()), float((v * v).sum()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_fingerprint(v) for v in value)
-    try:
-        hash(value)
-    except TypeError:
-        return ("object", id(value))
-    return value
-
-
-def _cached(fn):
-    """Memoise a reference computation on its arguments' fingerprints (a few entries)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        key = (fn.__name__, _fingerprint(args), _fingerprint(tuple(sorted(kwargs.items()))))
-        if key not in _CACHE:
-            if len(_CACHE) > 32:
-                _CACHE.clear()
-            _CACHE[key] = fn(*args, **kwargs)
-        return _CACHE[key]
-
-    return wrapper
-
 
 def _close(value, target, rtol=1e-3, atol=1e-5) -> bool:
     import torch
 
     v, t = value.double(), torch.as_tensor(target).double()
     return v.shape == t.shape and bool(((v - t).abs() <= atol + rtol * t.abs()).all())
-
-
-def _context(a, name):
-    value = a.context(name)
-    if value is None:
-        raise Wrong(f"this check needs the chapter's `{name}`: run the chapter's cells above "
-                    "(from the top) first, then this one.")
-    return value
 
 
 # ------------------------------------------------------------------------------------------
@@ -198,7 +154,7 @@ _SLOPE_LENSES = {  # name: (domain, component)
 }
 
 
-@_cached
+@cached
 def _measured_slopes(driver, images, target, eps=1e-3):
     """Per lens: (G, r, dL/dα at 0 by a central difference), the lens in its l2 unit."""
     import torch
@@ -227,8 +183,8 @@ def _tangent_slope(a):
     import torch
 
     fn = expect_callable(a.get("tangent_slope"), "tangent_slope")
-    driver = _context(a, "driver")
-    images = _context(a, "x_all")[:16]
+    driver = a.chapter("driver")
+    images = a.chapter("x_all")[:16]
     target = int(a.context("RIGHT", 1))
     measured = _measured_slopes(driver, images, target)
     answers = {}
@@ -276,7 +232,7 @@ def _tangent_slope(a):
 SCALE_OPTIONS = ("a", "b", "c", "d")
 
 
-@_cached
+@cached
 def _scale_alignment(driver, images, motion, target):
     """Median cosine with the motion of each single-scale CSP-phase step, and of all three."""
     import torch
@@ -307,8 +263,8 @@ def _scale(a):
     if mine.numel() != 3:
         raise Wrong(f"`scale_alignment` should hold three numbers, one per scale; it has "
                     f"{mine.numel()}.")
-    driver = _context(a, "driver")
-    singles, together = _scale_alignment(driver, _context(a, "x_all"), _context(a, "m_all"),
+    driver = a.chapter("driver")
+    singles, together = _scale_alignment(driver, a.chapter("x_all"), a.chapter("m_all"),
                                          int(a.context("RIGHT", 1)))
     if not _close(mine, singles, rtol=0.0, atol=0.02) and _close(mine, singles.flip(0), rtol=0.0,
                                                                    atol=0.02):

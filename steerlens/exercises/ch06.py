@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._core import (
     Wrong,
+    cached,
     call,
     exercise,
     expect_callable,
@@ -13,51 +14,6 @@ from ._core import (
     expect_tensor,
 )
 
-_CACHE: dict = {}
-
-
-def _fingerprint(value):
-    """A cheap key for a model, a tensor or a plain value (repeated checks reuse references)."""
-    import torch
-
-    if isinstance(value, torch.nn.Module):
-        first = next(iter(value.parameters()), None)
-        return ("module", id(value), None if first is None else float(first.detach().double().sum()))
-    if isinstance(value, torch.Tensor):
-        v = value.detach().double()
-        return ("tensor", tuple(v.shape), float(v.sum()), float((v * v).sum()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_fingerprint(v) for v in value)
-    try:
-        hash(value)
-    except TypeError:
-        return ("object", id(value))
-    return value
-
-
-def _cached(fn):
-    """Memoise a reference computation on its arguments' fingerprints (a few entries)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        key = (fn.__name__, _fingerprint(args), _fingerprint(tuple(sorted(kwargs.items()))))
-        if key not in _CACHE:
-            if len(_CACHE) > 32:
-                _CACHE.clear()
-            _CACHE[key] = fn(*args, **kwargs)
-        return _CACHE[key]
-
-    return wrapper
-
-
-def _context(a, name):
-    value = a.context(name)
-    if value is None:
-        raise Wrong(f"this check needs the chapter's `{name}`: run the chapter's cells above "
-                    "(from the top) first, then this one.")
-    return value
-
 
 def _near(value: float, target: float, atol: float) -> bool:
     return abs(value - target) <= atol
@@ -65,8 +21,8 @@ def _near(value: float, target: float, atol: float) -> bool:
 
 def _chapter(a):
     """The chapter's task: the test split, the 32 sources, their offsets and images."""
-    test = _context(a, "test")
-    sources = _context(a, "sources")
+    test = a.chapter("test")
+    sources = a.chapter("sources")
     offsets = a.context("offsets")
     if offsets is None:
         offsets = test.offsets[sources]
@@ -116,7 +72,7 @@ def _motion_fit(test, sources, x):
 # ------------------------------------------------------------------------------------------
 
 
-@_cached
+@cached
 def _fade_shares(test, sources, offsets, x):
     """Median motion shares (moved, cross-faded) for +4 px, +4 px without noise, +2 px."""
     fit = _motion_fit(test, sources, x)
@@ -251,7 +207,7 @@ def _known_motion(a):
 COARSE_OPTIONS = ("a", "b", "c", "d")
 
 
-@_cached
+@cached
 def _edit_measures(driver, x, target, blob, alphas, weights=None):
     """Median coherence on the blob and the share of sources flipped along the line."""
     import torch
@@ -284,7 +240,7 @@ def _coarse(a):
     coherence = expect_number(a.get("coarse_coherence"), "coarse_coherence")
     flipped = expect_number(a.get("coarse_flipped"), "coarse_flipped")
     test, sources, offsets, x = _chapter(a)
-    driver = _context(a, "driver")
+    driver = a.chapter("driver")
     target = int(a.context("target", 1))
     blob = _blob_mask(a, test, sources, offsets)
     alphas = a.context("long_alphas")
@@ -344,7 +300,7 @@ def _coarse(a):
 # ------------------------------------------------------------------------------------------
 
 
-@_cached
+@cached
 def _scale_energies(driver, x, target, weights=None):
     """Scale × source: the energy of each scale's part of the first-order change Δx."""
     import torch
@@ -374,7 +330,7 @@ def _weights(a):
     formula = expect_callable(a.get("share_formula"), "share_formula")
     half = expect_callable(a.get("half_weight"), "half_weight")
     _, _, _, x = _chapter(a)
-    driver = _context(a, "driver")
+    driver = a.chapter("driver")
     target = int(a.context("target", 1))
     energy = _scale_energies(driver, x, target)  # the default lens, w = 1
     for weights in ([1.0, 2.0, 4.0], [3.0, 0.5, 1.0]):

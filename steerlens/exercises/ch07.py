@@ -19,24 +19,11 @@ from ._core import (
     expect_close,
     expect_number,
     expect_tensor,
+    near,
 )
 
 PGD_STEPS = (1, 3, 10, 20)
 PGD_EPS = 1.5
-
-
-def _near(value: float, ref: float, *, atol: float = 0.0, rtol: float = 0.0) -> bool:
-    return abs(value - ref) <= atol + rtol * abs(ref)
-
-
-def _context(a, *names):
-    """Chapter variables a check needs; a clear error when the chapter was not run."""
-    values = [a.context(n) for n in names]
-    missing = [n for n, v in zip(names, values, strict=True) if v is None]
-    if missing:
-        raise Wrong(f"the chapter's variables {missing} are missing: run the chapter's cells above "
-                    f"this exercise first.")
-    return values
 
 
 def _index(value, name: str, n: int) -> int:
@@ -79,7 +66,7 @@ def _pgd_steps(a):
     if not isinstance(acc, Mapping) or set(acc) != {"standard", "robust"}:
         raise Wrong("`step_accuracy` should be a dict with the keys \"standard\" and \"robust\", "
                     "each mapping to a list of four accuracies (1, 3, 10 and 20 steps).")
-    drivers, x, y = _context(a, "drivers", "attack_x", "attack_y")
+    drivers, x, y = a.chapter("drivers", "attack_x", "attack_y")
     mine = {d: expect_tensor(acc[d], f"step_accuracy['{d}']", shape=(len(PGD_STEPS),)).double()
             for d in ("standard", "robust")}
     for d, v in mine.items():
@@ -100,7 +87,7 @@ def _pgd_steps(a):
     tol = 0.006  # less than one digit in 100
 
     def matches(v, r):
-        return all(_near(float(v[PGD_STEPS.index(s)]), r[s], atol=tol) for s in (1, 10))
+        return all(near(float(v[PGD_STEPS.index(s)]), r[s], atol=tol) for s in (1, 10))
 
     for d in ("standard", "robust"):
         v = mine[d]
@@ -121,7 +108,7 @@ def _pgd_steps(a):
         if matches(v.flip(0), ref[d]):
             raise Wrong(f"`step_accuracy['{d}']` is in reverse order: list the accuracies for 1, 3, "
                         f"10 and 20 steps, in that order.")
-        if all(_near(float(u), clean[d], atol=tol) for u in v):
+        if all(near(float(u), clean[d], atol=tol) for u in v):
             raise Wrong(f"every entry of `step_accuracy['{d}']` is the clean accuracy: classify "
                         f"the attacked images `adv`, not `attack_x`.")
         raise Wrong(f"`step_accuracy['{d}']` does not match an L2 PGD attack of radius ε = 1.5 on "
@@ -165,7 +152,7 @@ def _projection(a):
     import torch
 
     values = {n: expect_number(a.get(n), n) for n in ("scaled_all", "scaled_bands", "random_phase")}
-    csp, c0, residual = _context(a, "csp", "c0", "projection_residual")
+    csp, c0, residual = a.chapter("csp", "c0", "projection_residual")
 
     def relative(c):
         r, e = residual(c)
@@ -184,14 +171,14 @@ def _projection(a):
     ref_random = float(ref_random_all.median())
 
     def squared(name, v, ref):
-        if ref > 1e-3 and _near(v, ref**2, rtol=0.03):
+        if ref > 1e-3 and near(v, ref**2, rtol=0.03):
             raise Wrong(f"`{name}` looks like ‖A(S(c)) − c‖² / ‖c‖², the squared ratio: take the "
                         f"square root before the median.")
 
     # (a) everything doubled, residual bands included: exactly the pyramid of 2·x₀
     v = values["scaled_all"]
     if abs(v) > 1e-3:
-        if _near(v, ref_bands, rtol=0.03):
+        if near(v, ref_bands, rtol=0.03):
             raise Wrong("`scaled_all` is the residual of doubling the bands only: in (a) double the "
                         "residual bands in `c0.fixed` too, "
                         "`sl.Coefficients([2 * b for b in c0.bands], {k: 2 * v for k, v in "
@@ -205,27 +192,27 @@ def _projection(a):
         raise Wrong("`scaled_bands` is zero, but (b) leaves the residual bands untouched: the bands "
                     "alone ask for an image whose bands and residuals disagree where their filters "
                     "overlap. Did you double the residual bands as well, or edit with η = 0?")
-    if not _near(v, ref_bands, rtol=0.03):
+    if not near(v, ref_bands, rtol=0.03):
         squared("scaled_bands", v, ref_bands)
         two = median(csp.polar_edit(c0, eta=[torch.full_like(b.real, 2.0) for b in c0.bands]))
-        if _near(v, two, rtol=0.03):
+        if near(v, two, rtol=0.03):
             raise Wrong("`scaled_bands` is the residual of η = 2: η is the change of the "
                         "*log*-amplitude, so doubling the amplitude is η = log 2.")
-        if _near(v, float(ref_bands_all.mean()), rtol=0.01):
+        if near(v, float(ref_bands_all.mean()), rtol=0.01):
             raise Wrong("`scaled_bands` is the mean over sources: the exercise asks for the median.")
         raise Wrong("`scaled_bands` is not the median relative residual of "
                     "`csp.polar_edit(c0, eta=...)` with η = log 2 on every band coefficient: a "
                     "list with one tensor per band, `torch.full_like(b.real, math.log(2))`.")
     # (c) a random phase field: the median over 50 sources hardly depends on the seed
     v = values["random_phase"]
-    if not _near(v, ref_random, rtol=0.03):
+    if not near(v, ref_random, rtol=0.03):
         squared("random_phase", v, ref_random)
         edited = a.context("edited_all")
-        if edited is not None and _near(v, float(edited.median()), rtol=0.01):
+        if edited is not None and near(v, float(edited.median()), rtol=0.01):
             raise Wrong("`random_phase` is the residual of the gradient's δ from above: (c) asks for "
                         "a random phase field, independent standard normal values "
                         "(`torch.randn(b.shape)` for every band `b`).")
-        if _near(v, float(ref_random_all.mean()), rtol=0.02):
+        if near(v, float(ref_random_all.mean()), rtol=0.02):
             raise Wrong("`random_phase` is the mean over sources: the exercise asks for the median.")
         far = "larger" if v > ref_random else "smaller"
         raise Wrong(f"`random_phase` is {far} than the residual of a standard normal phase field: "
@@ -246,7 +233,7 @@ def _budget(a):
     from ..lens import SteerableLens
 
     found = {d: expect_number(a.get(f"budget_{d}"), f"budget_{d}") for d in ("standard", "robust")}
-    drivers, source = _context(a, "drivers", "ex_source")
+    drivers, source = a.chapter("drivers", "ex_source")
     tol = 0.05
     cache = {}
 
@@ -359,8 +346,8 @@ def _orientation(a):
     from ..lens import SteerableLens
 
     answers = {n: a.get(n) for n in ("orientation_rates", "pixel_rate", "best_orientation", "all_rate")}
-    drivers, sources, targets, csp, rate_of = _context(
-        a, "drivers", "sources", "targets", "csp", "first_order_rate")
+    drivers, sources, targets, csp, rate_of = a.chapter(
+        "drivers", "sources", "targets", "csp", "first_order_rate")
     height, n_orient = csp.height, csp.num_orientations
     model = drivers["standard"]
 
@@ -401,13 +388,13 @@ def _orientation(a):
     norms = grad.flatten(1).norm(dim=1)
     pixel_in = expect_number(answers["pixel_rate"], "pixel_rate")
     ref_pixel = float(norms.median())
-    if not _near(pixel_in, ref_pixel, rtol=0.01):
+    if not near(pixel_in, ref_pixel, rtol=0.01):
         robust = float(SteerableLens(drivers["robust"], domain="pixel").gradient(sources, targets)
                        .grad_pixel[0].flatten(1).norm(dim=1).median())
-        if _near(pixel_in, robust, rtol=0.01):
+        if near(pixel_in, robust, rtol=0.01):
             raise Wrong("`pixel_rate` is the robust driver's: this exercise is about the standard "
                         "driver.")
-        if _near(pixel_in, ref_pixel**2, rtol=0.01):
+        if near(pixel_in, ref_pixel**2, rtol=0.01):
             raise Wrong("`pixel_rate` looks like ‖∇ₓL‖²: the rate per unit of image change is the "
                         "norm itself, ‖∇ₓL‖₂.")
         expect_close(pixel_in, ref_pixel, "pixel_rate", rtol=0.01,
@@ -422,8 +409,8 @@ def _orientation(a):
     w = torch.ones(height, n_orient)
     ref_all = float(rates(w).median())
     all_in = expect_number(answers["all_rate"], "all_rate")
-    if not _near(all_in, ref_all, rtol=0.01):
-        if _near(all_in, float(ref.sum()), rtol=0.01):
+    if not near(all_in, ref_all, rtol=0.01):
+        if near(all_in, float(ref.sum()), rtol=0.01):
             raise Wrong("`all_rate` is the sum of the four orientation rates: measure it, with a lens "
                         "that edits every band (no `scale_weights`). Rates do not add.")
         expect_close(all_in, ref_all, "all_rate", rtol=0.01,

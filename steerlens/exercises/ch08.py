@@ -8,24 +8,10 @@ few gradients of eight 64×64 images, or three forward passes at 224×224.
 
 from __future__ import annotations
 
-from ._core import Wrong, exercise, expect_choice, expect_close, expect_number, expect_tensor
+from ._core import Wrong, exercise, expect_choice, expect_close, expect_number, expect_tensor, near
 
 ALPHA_AWAY = -4.0
 SCALE_FRAMES = 7
-
-
-def _near(value: float, ref: float, *, atol: float = 0.0, rtol: float = 0.0) -> bool:
-    return abs(value - ref) <= atol + rtol * abs(ref)
-
-
-def _context(a, *names):
-    """Chapter variables a check needs; a clear error when the chapter was not run."""
-    values = [a.context(n) for n in names]
-    missing = [n for n, v in zip(names, values, strict=True) if v is None]
-    if missing:
-        raise Wrong(f"the chapter's variables {missing} are missing: run the chapter's cells above "
-                    f"this exercise first.")
-    return values
 
 
 def _target_probs(model, images, target):
@@ -46,21 +32,21 @@ def _away(a):
     prediction = expect_choice(a.get("prediction_away"), "prediction_away", ["a", "b", "c"])
     away_px = expect_number(a.get("away_px"), "away_px")
     away_p = expect_number(a.get("away_p"), "away_p")
-    lens, grad, measure, driver, target = _context(
-        a, "csp_lens", "grad_all", "measure_motion", "driver", "target")
+    lens, grad, measure, driver, target = a.chapter(
+        "csp_lens", "grad_all", "measure_motion", "driver", "target")
     back = lens.apply(grad, ALPHA_AWAY)
     forth = lens.apply(grad, -ALPHA_AWAY)
     d_back = measure(back[:, None])[0][:, 0]
     d_forth = measure(forth[:, None])[0][:, 0]
     ref_px, toward_px = float(d_back.mean()), float(d_forth.mean())
-    if not _near(away_px, ref_px, atol=0.01):
-        if _near(away_px, toward_px, atol=0.01):
+    if not near(away_px, ref_px, atol=0.01):
+        if near(away_px, toward_px, atol=0.01):
             raise Wrong("`away_px` is the displacement at α = +4: walk the line backwards, "
                         "`csp_lens.apply(grad_all, -4.0)`.")
-        if _near(away_px, -ref_px, atol=0.01):
+        if near(away_px, -ref_px, atol=0.01):
             raise Wrong("`away_px` has the wrong sign: `measure_motion` already counts the "
                         "displacement *toward* the target side (negative: away); do not flip it.")
-        if _near(away_px, float(d_back.median()), atol=0.005):
+        if near(away_px, float(d_back.median()), atol=0.005):
             raise Wrong("`away_px` is the median over the 8 images: the exercise asks for the mean.")
         raise Wrong("`away_px` is not the mean displacement toward the target of the frames at "
                     "α = −4: synthesise them with `csp_lens.apply(grad_all, -4.0)` (8×3×64×64), "
@@ -68,14 +54,14 @@ def _away(a):
                     "average the first output over the images.")
     p = _target_probs(driver, back, target)
     ref_p = float(p.median())
-    if not _near(away_p, ref_p, rtol=0.02, atol=1e-12):
-        if _near(away_p, float((1 - p).median()), rtol=1e-3):
+    if not near(away_p, ref_p, rtol=0.02, atol=1e-12):
+        if near(away_p, float((1 - p).median()), rtol=1e-3):
             raise Wrong("`away_p` is the probability of each source's own class: the exercise asks "
                         "for the probability of the target class (`target`).")
-        if _near(away_p, float(p.mean()), rtol=0.02, atol=1e-12):
+        if near(away_p, float(p.mean()), rtol=0.02, atol=1e-12):
             raise Wrong("`away_p` is the mean over the 8 images: the exercise asks for the median.")
         judge = a.context("judge")
-        if judge is not None and _near(away_p, float(_target_probs(judge, back, target).median()),
+        if judge is not None and near(away_p, float(_target_probs(judge, back, target).median()),
                                        rtol=0.02, atol=1e-12):
             raise Wrong("`away_p` is the judge's probability: the exercise asks for the driver's.")
         raise Wrong("`away_p` is not the driver's median probability of the target class on the "
@@ -114,7 +100,7 @@ def _scales(a):
 
     prediction = expect_choice(a.get("prediction_scale"), "prediction_scale", ["a", "b", "c"])
     moved = a.get("moved_by_scale")
-    driver, x0, target, measure, lens = _context(a, "driver", "x0", "target", "measure_motion", "csp_lens")
+    driver, x0, target, measure, lens = a.chapter("driver", "x0", "target", "measure_motion", "csp_lens")
     height = lens.transform(tuple(x0.shape[-2:])).height
     mine = expect_tensor(moved, "moved_by_scale").double().flatten()
     if mine.numel() != height:
@@ -187,7 +173,7 @@ def _imagenet(a):
 
     image = a.get("dal_image")
     answers = {n: a.get(n) for n in ("dal_driver", "dal_judge", "control_image", "control_judge")}
-    photos, driver, judge = _context(a, "photos", "driver_in", "judge_in")
+    photos, driver, judge = a.chapter("photos", "driver_in", "judge_in")
     source = photos.images[16:17]
     snow = imagenet_class_index("snow leopard")
     image = expect_tensor(image, "dal_image", shape=tuple(source.shape)).to(source.dtype)
@@ -197,7 +183,7 @@ def _imagenet(a):
         raise Wrong("`dal_image` is still the dalmatian: store the edited image, `edit.images`.")
     if size > 30:
         raise Wrong("`dal_image` is far from `photos.images[16:17]`: edit the dalmatian (image 16).")
-    if not _near(size, 3.0, rtol=0.01):
+    if not near(size, 3.0, rtol=0.01):
         raise Wrong("`dal_image` should differ from the dalmatian by exactly L2 = 3 (the budget); "
                     "pass `budget=3.0` to `lens.edit`.")
     if float(image.min()) < -1e-4 or float(image.max()) > 1 + 1e-4:
@@ -215,14 +201,14 @@ def _imagenet(a):
                     "`driver_in`, persistent regime, steps of 1.5.")
     dal_driver = expect_number(answers["dal_driver"], "dal_driver")
     dal_judge = expect_number(answers["dal_judge"], "dal_judge")
-    if _near(dal_driver, p_judge, atol=1e-7, rtol=0.01) and _near(dal_judge, p_driver, atol=1e-7, rtol=0.01):
+    if near(dal_driver, p_judge, atol=1e-7, rtol=0.01) and near(dal_judge, p_driver, atol=1e-7, rtol=0.01):
         raise Wrong("`dal_driver` and `dal_judge` are swapped: the driver is `driver_in` (Lite0), the "
                     "judge `judge_in` (Lite1).")
-    if not _near(dal_driver, p_driver, atol=1e-6, rtol=0.01):
+    if not near(dal_driver, p_driver, atol=1e-6, rtol=0.01):
         raise Wrong("`dal_driver` is not the driver's probability of *snow leopard* on `dal_image`: "
                     "read it with `read(driver_in, dal_image, snow)` or `edit.target_prob`.")
-    if not _near(dal_judge, p_judge, atol=1e-7, rtol=0.01):
-        if _near(dal_judge, float(_target_probs(judge, source, target)[0]), atol=1e-7, rtol=0.01):
+    if not near(dal_judge, p_judge, atol=1e-7, rtol=0.01):
+        if near(dal_judge, float(_target_probs(judge, source, target)[0]), atol=1e-7, rtol=0.01):
             raise Wrong("`dal_judge` is the judge's probability on the original photograph: read it "
                         "on the edited image `dal_image`.")
         raise Wrong("`dal_judge` is not the judge's probability of *snow leopard* on `dal_image`: "
@@ -236,7 +222,7 @@ def _imagenet(a):
     if torch.allclose(control, image, atol=1e-5):
         raise Wrong("`control_image` is your edit: the control is a *random* change of the same "
                     "size, which knows nothing about snow leopards.")
-    if not _near(c_size, size, rtol=0.05):
+    if not near(c_size, size, rtol=0.05):
         raise Wrong("`control_image` should differ from the dalmatian by the same L2 as your edit: "
                     "scale the noise to `(dal_image - dalmatian).norm()` before adding it (then "
                     "clip to [0, 1]).")
@@ -251,8 +237,8 @@ def _imagenet(a):
                     "(`torch.randn`), not derived from the edit.")
     control_judge = expect_number(answers["control_judge"], "control_judge")
     p_control = float(_target_probs(judge, control, target)[0])
-    if not _near(control_judge, p_control, atol=1e-7, rtol=0.01):
-        if _near(control_judge, float(_target_probs(driver, control, target)[0]), atol=1e-7, rtol=0.01):
+    if not near(control_judge, p_control, atol=1e-7, rtol=0.01):
+        if near(control_judge, float(_target_probs(driver, control, target)[0]), atol=1e-7, rtol=0.01):
             raise Wrong("`control_judge` is the driver's probability: the control asks the judge.")
         raise Wrong("`control_judge` is not the judge's probability of *snow leopard* on "
                     "`control_image`: read it with `read(judge_in, control_image, snow)`.")
