@@ -27,6 +27,16 @@ def _seed():
     yield
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module of small computations (exercise checks on tiny images):
+    as fast as two, and far faster when the machine's cores are busy; restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def device() -> torch.device:
     """The suite's one device (``STEERLENS_TEST_DEVICE``, default cpu)."""

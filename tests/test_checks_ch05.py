@@ -9,6 +9,8 @@ import torch
 import steerlens as sl
 from steerlens.exercises import check
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small computations (tests/conftest.py)
+
 
 def _status(label, ns):
     fb = check(label, ns)

@@ -18,6 +18,8 @@ import steerlens as sl
 from steerlens import data, models
 from steerlens.exercises import check
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # small computations (tests/conftest.py)
+
 
 def _status(label, ns):
     fb = check(label, ns)

@@ -17,14 +17,8 @@ from steerlens.exercises import check
 METHODS = {"Saliency": "saliency", "IG": "integrated_gradients", "SmoothGrad": "smoothgrad"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The checks' fits and edits are on tiny images: one thread is as fast, and far faster when
-    the machine's cores are busy (the suite's default is two)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# the checks' fits and edits are on tiny images: one thread (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _status(label, ns):

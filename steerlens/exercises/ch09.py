@@ -20,21 +20,8 @@ from ._core import (
     expect_close,
     expect_number,
     expect_tensor,
+    near,
 )
-
-
-def _near(value: float, ref: float, *, atol: float = 0.0, rtol: float = 0.0) -> bool:
-    return abs(value - ref) <= atol + rtol * abs(ref)
-
-
-def _context(a, *names):
-    """Chapter variables a check needs; a clear error when the chapter was not run."""
-    values = [a.context(n) for n in names]
-    missing = [n for n, v in zip(names, values, strict=True) if v is None]
-    if missing:
-        raise Wrong(f"the chapter's variables {missing} are missing: run the chapter's cells above "
-                    f"this exercise first.")
-    return values
 
 
 def _per_budget(value, name: str, budgets, what: str) -> dict:
@@ -95,7 +82,7 @@ def _joint(a):
     import numpy as np
 
     answer = a.get("joint_vs_phase")
-    (result,) = _context(a, "result")
+    result = a.chapter("result")
     mine = _per_budget(answer, "joint_vs_phase", result.budgets, "(difference, low, high)")
     exact = True
     refs = {}
@@ -107,18 +94,18 @@ def _joint(a):
         ref = result.difference("e_warp_gain", "csp_joint", "csp_phase", b)
         refs[b] = ref
         tol = 1e-6
-        if not _near(d, ref[0], atol=tol):
-            if _near(d, -ref[0], atol=tol):
+        if not near(d, ref[0], atol=tol):
+            if near(d, -ref[0], atol=tol):
                 raise Wrong(f"the difference in `{name}` has the wrong sign: the exercise asks for "
                             "joint CSP minus CSP phase.")
             warp_only = (np.median(result.values("e_warp", "csp_joint", b))
                          - np.median(result.values("e_warp", "csp_phase", b)))
-            if _near(d, warp_only, atol=tol):
+            if near(d, warp_only, atol=tol):
                 raise Wrong(f"`{name}` uses warp-only E (`\"e_warp\"`): the exercise is about E "
                             "with the gain, `\"e_warp_gain\"`.")
-            if _near(d, float(np.mean(joint) - np.mean(phase)), atol=tol):
+            if near(d, float(np.mean(joint) - np.mean(phase)), atol=tol):
                 raise Wrong(f"`{name}` is a difference of means: the chapter compares medians.")
-            if _near(d, float(np.median(joint - phase)), atol=tol):
+            if near(d, float(np.median(joint - phase)), atol=tol):
                 raise Wrong(f"`{name}` is the median of the per-source differences, which is not "
                             "the difference of the two medians: take each method's median, then "
                             "subtract (and the same on every draw).")
@@ -129,8 +116,8 @@ def _joint(a):
                         "2.5th percentile, 97.5th percentile).")
         width_ref = ref[2] - ref[1]
         ends = max(0.005, 0.15 * width_ref)
-        if not (_near(low, ref[1], atol=ends) and _near(high, ref[2], atol=ends)):
-            if _near(low, -ref[2], atol=ends) and _near(high, -ref[1], atol=ends):
+        if not (near(low, ref[1], atol=ends) and near(high, ref[2], atol=ends)):
+            if near(low, -ref[2], atol=ends) and near(high, -ref[1], atol=ends):
                 raise Wrong(f"the interval in `{name}` is mirrored: it is the interval of CSP "
                             "phase − joint CSP.")
             if not low <= d <= high:
@@ -145,7 +132,7 @@ def _joint(a):
                         "of 2,000 draws of 100 source indices (with replacement), take the "
                         "median of joint CSP minus that of CSP phase on those indices, then the "
                         "2.5 and 97.5 percentiles of the 2,000 differences.")
-        exact = exact and _near(low, ref[1], atol=1e-6) and _near(high, ref[2], atol=1e-6)
+        exact = exact and near(low, ref[1], atol=1e-6) and near(high, ref[2], atol=1e-6)
     levels = _per_budget(a.get("joint_level"), "joint_level", result.budgets, "True or False")
     for b in result.budgets:
         holds = refs[b][1] <= 0 <= refs[b][2]
@@ -223,7 +210,7 @@ def _paired(a):
                           "of ā − b̄ when the two means come from independent samples.")
 
     answer = a.get("predicted_ratio")
-    (result,) = _context(a, "result")
+    result = a.chapter("result")
     predicted = _per_budget(answer, "predicted_ratio", result.budgets, "a number")
     for b in result.budgets:
         name = f"predicted_ratio[{b:g}]"
@@ -233,14 +220,14 @@ def _paired(a):
             x, y = (result.values(measure, m, b) for m in ("csp_joint", "csp_phase"))
             refs[measure] = _ratio(float(np.var(x)), float(np.var(y)),
                                    float(np.cov(x, y, ddof=0)[0, 1]))
-        if not _near(value, refs["e_warp_gain"], rtol=0.02):
-            if _near(value, refs["e_warp"], rtol=0.01):
+        if not near(value, refs["e_warp_gain"], rtol=0.02):
+            if near(value, refs["e_warp"], rtol=0.01):
                 raise Wrong(f"`{name}` uses warp-only E: use `\"e_warp_gain\"`.")
             other = [bb for bb in result.budgets if bb != b]
             if other:
                 x, y = (result.values("e_warp_gain", m, other[0]) for m in ("csp_joint", "csp_phase"))
                 swapped = _ratio(float(np.var(x)), float(np.var(y)), float(np.cov(x, y, ddof=0)[0, 1]))
-                if _near(value, swapped, rtol=0.01):
+                if near(value, swapped, rtol=0.01):
                     raise Wrong(f"`{name}` holds the other budget's value: the budgets are swapped.")
             expect_close(value, refs["e_warp_gain"], name, rtol=0.02,
                          hint="Apply your `width_ratio` to the per-source E (warp + gain) of joint "
@@ -252,16 +239,16 @@ def _paired(a):
         value = expect_number(measured[float(b)], name)
         paired, own = _mean_widths(result, b)
         ref = paired / math.hypot(*own)
-        if _near(value, ref, rtol=0.02):
+        if near(value, ref, rtol=0.02):
             continue
-        if _near(value, paired / sum(own), rtol=0.01):
+        if near(value, paired / sum(own), rtol=0.01):
             raise Wrong(f"`{name}` adds the two widths: the errors of two independent means add "
                         "like variances, so their widths add in quadrature, √(w₁² + w₂²).")
         paired_m, own_m = _mean_widths(result, b, "median")
-        if _near(value, paired_m / math.hypot(*own_m), rtol=0.01):
+        if near(value, paired_m / math.hypot(*own_m), rtol=0.01):
             raise Wrong(f"`{name}` uses the intervals of medians: the formula is for means; use "
                         "`statistic=\"mean\"` in both calls.")
-        if _near(value, math.hypot(*own) / paired, rtol=0.01):
+        if near(value, math.hypot(*own) / paired, rtol=0.01):
             raise Wrong(f"`{name}` is upside down: paired width over unpaired width.")
         expect_close(value, ref, name, rtol=0.02,
                      hint="Divide the width of the paired interval of the mean difference by "
@@ -293,13 +280,13 @@ def _ink(a):
     from ..evaluate import warp_energy
 
     shift = a.get("x_shift")
-    (sources,) = _context(a, "sources")
+    sources = a.chapter("sources")
     x0 = sources[:1]
     shape = tuple(x0.shape)
     x0 = x0.detach().cpu()
     shift = expect_tensor(shift, "x_shift", shape=shape).cpu().to(x0.dtype)
     change = shift - x0
-    if not _near(float(change.norm()), 2.0, rtol=2e-3):
+    if not near(float(change.norm()), 2.0, rtol=2e-3):
         if float(change.norm()) < 1e-6:
             raise Wrong("`x_shift` is `x0` itself: add the change of norm 2.")
         raise Wrong("`x_shift` − `x0` should have L2 norm 2: scale the unit direction "
@@ -327,7 +314,7 @@ def _ink(a):
 
     ink = expect_tensor(a.get("x_ink"), "x_ink", shape=shape).cpu().to(x0.dtype).contiguous()
     added = ink - x0
-    if not _near(float(added.norm()), 2.0, rtol=2e-3):
+    if not near(float(added.norm()), 2.0, rtol=2e-3):
         raise Wrong("`x_ink` − `x0` should have L2 norm 2, like the other edit: scale the bar so "
                     "that its norm is 2 (before adding it, on a black corner nothing is clipped).")
     support = added.abs() > 1e-6
@@ -366,14 +353,14 @@ def _ink(a):
         }
     ref = _INK_FITS[key]
     tol = 0.05
-    if (not _near(values["e_ink"], ref["e_ink"], atol=tol)
-            and not _near(values["e_ink_bounded"], ref["e_ink_bounded"], atol=tol)
-            and _near(values["e_ink"], ref["e_ink_bounded"], atol=tol)
-            and _near(values["e_ink_bounded"], ref["e_ink"], atol=tol)):
+    if (not near(values["e_ink"], ref["e_ink"], atol=tol)
+            and not near(values["e_ink_bounded"], ref["e_ink_bounded"], atol=tol)
+            and near(values["e_ink"], ref["e_ink_bounded"], atol=tol)
+            and near(values["e_ink_bounded"], ref["e_ink"], atol=tol)):
         raise Wrong("`e_ink` and `e_ink_bounded` are swapped: `e_ink_bounded` is the fit with "
                     "`max_displacement=2.0`.")
     for name in ("e_ink", "e_ink_bounded"):
-        if not _near(values[name], ref[name], atol=tol):
+        if not near(values[name], ref[name], atol=tol):
             bound = ", max_displacement=2.0" if name.endswith("bounded") else ""
             raise Wrong(f"`{name}` is not E (warp + gain) of your `x_ink`: compute it with "
                         f"`evaluate.warp_energy(x0, x_ink, gain=True{bound})`.")
@@ -417,7 +404,7 @@ def _confidence(a):
     from ..evaluate import method_label
 
     answer = a.get("transfer")
-    (result,) = _context(a, "result")
+    result = a.chapter("result")
     if not isinstance(answer, Mapping):
         raise Wrong("`transfer` should be a dict {method: (share when confident, share otherwise)}.")
     labels = {method_label(m): m for m in result.methods}

@@ -19,21 +19,8 @@ from ._core import (
     expect_close,
     expect_number,
     expect_tensor,
+    near,
 )
-
-
-def _near(value: float, ref: float, *, atol: float = 0.0, rtol: float = 0.0) -> bool:
-    return abs(value - ref) <= atol + rtol * abs(ref)
-
-
-def _context(a, *names):
-    """Chapter variables a check needs; a clear error when the chapter was not run."""
-    values = [a.context(n) for n in names]
-    missing = [n for n, v in zip(names, values, strict=True) if v is None]
-    if missing:
-        raise Wrong(f"the chapter's variables {missing} are missing: run the chapter's cells above "
-                    f"this exercise first.")
-    return values
 
 
 def _pair(value, name: str) -> tuple[float, float]:
@@ -75,7 +62,7 @@ def _independent(a):
     from ..models import parameterized_layers, randomize_model
 
     answer = a.get("independent")
-    blob_driver, x, right, blob, motion_share = _context(a, "blob_driver", "x", "right", "blob",
+    blob_driver, x, right, blob, motion_share = a.chapter("blob_driver", "x", "right", "blob",
                                                          "motion_share")
     layers = parameterized_layers(blob_driver)
     if not isinstance(answer, Mapping):
@@ -108,7 +95,7 @@ def _independent(a):
         trained = None
 
     def same(u, v):
-        return _near(u[0], v[0], atol=0.01) and _near(u[1], v[1], atol=1 / 64)
+        return near(u[0], v[0], atol=0.01) and near(u[1], v[1], atol=1 / 64)
 
     inputs = (blob_driver, x, right, blob, motion_share)
     if not (_LAYER_REFS and all(u is v for u, v in zip(_LAYER_REFS[0], inputs, strict=True))):
@@ -133,7 +120,7 @@ def _independent(a):
         if any(same(value, c) for c in cascade):
             raise Wrong(f"`{name}` holds numbers of the cascade (the top layers random, all at "
                         "once): randomize this one layer only, with `layers=[name]`.")
-        if _near(value[0], ref[n][0], atol=0.01):
+        if near(value[0], ref[n][0], atol=0.01):
             raise Wrong(f"the motion share in `{name}` is right, the direction is not: the share "
                         "of sources whose implied horizontal displacement d_x is positive "
                         "(`\"points right\"` in `blob_row`'s values; the mean over sources, not "
@@ -182,11 +169,11 @@ def _baseline(a):
     prediction = expect_choice(a.get("prediction_baseline"), "prediction_baseline",
                                ("a", "b", "c"))
     second = a.get("second_change")
-    changes, digits = _context(a, "changes", "digits")
+    changes, digits = a.chapter("changes", "digits")
     first = changes[("all random", "csp_phase")].detach()
     second = expect_tensor(second, "second_change", shape=tuple(first.shape)).to(first.dtype)
     norms = second.flatten(1).norm(dim=1)
-    if bool((second >= 0).all()) and _near(float(norms.mean()),
+    if bool((second >= 0).all()) and near(float(norms.mean()),
                                             float(digits.flatten(1).norm(dim=1).mean()), rtol=0.3):
         raise Wrong("`second_change` holds the edited images: store the change x₁ − x₀ "
                     "(`edit.images - digits`).")
@@ -204,12 +191,12 @@ def _baseline(a):
                         "CSP phase lens.")
     rho = _median_rho(first, second)
     mine = expect_number(a.get("rho_two_random"), "rho_two_random")
-    if not _near(mine, rho, atol=0.005):
-        if _near(mine, _median_rho(first, second, signed=True), atol=0.005):
+    if not near(mine, rho, atol=0.005):
+        if near(mine, _median_rho(first, second, signed=True), atol=0.005):
             raise Wrong("`rho_two_random` compares the signed changes: the question is about "
                         "*where* the edits happen, the magnitudes |Δx| (`rank_similarity` without "
                         "`signed=True`).")
-        if _near(mine, _median_rho(first, second, stat="mean"), atol=0.005):
+        if near(mine, _median_rho(first, second, stat="mean"), atol=0.005):
             raise Wrong("`rho_two_random` is a mean over the 10 sources: the table uses the "
                         "median (`rank_similarity`).")
         raise Wrong("`rho_two_random` is not the rank similarity of your `second_change` with "

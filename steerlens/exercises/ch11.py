@@ -21,16 +21,6 @@ from ._core import (
 )
 
 
-def _context(a, *names):
-    """Chapter variables a check needs; a clear error when the chapter was not run."""
-    values = [a.context(n) for n in names]
-    missing = [n for n, v in zip(names, values, strict=True) if v is None]
-    if missing:
-        raise Wrong(f"the chapter's variables {missing} are missing: run the chapter's cells above "
-                    f"this exercise first.")
-    return values
-
-
 def _close(value, target, rtol=1e-4, atol=1e-6) -> bool:
     import torch
 
@@ -111,7 +101,7 @@ def _blurred(a):
 
     prediction = expect_choice(a.get("prediction_blurred"), "prediction_blurred", ("a", "b", "c"))
     bg = a.get("blurred_bg")
-    driver, x_d, t_d, changes_d = _context(a, "driver", "x_d", "t_d", "changes_d")
+    driver, x_d, t_d, changes_d = a.chapter("driver", "x_d", "t_d", "changes_d")
     n = len(x_d)
     bg = expect_tensor(bg, "blurred_bg").flatten()
     if bg.numel() != n:
@@ -196,7 +186,7 @@ def _cascade(a):
 
     prediction = a.get("prediction_cascade")
     answer = a.get("cascade")
-    driver, x_d, t_d, maps_d, methods = _context(a, "driver", "x_d", "t_d", "maps_d", "methods")
+    driver, x_d, t_d, maps_d, methods = a.chapter("driver", "x_d", "t_d", "maps_d", "methods")
     names = list(methods)
     if not isinstance(prediction, Mapping) or set(prediction) != set(names):
         raise Wrong(f"`prediction_cascade` should be a dict with the keys {names}, each one of "
