@@ -186,6 +186,15 @@ def near(value: float, ref: float, *, atol: float = 0.0, rtol: float = 0.0) -> b
     return abs(value - ref) <= atol + rtol * abs(ref)
 
 
+def allclose(value, target, *, rtol: float = 1e-3, atol: float = 1e-5) -> bool:
+    """Same shape and |value − target| ≤ atol + rtol·|target| everywhere (tensors; for telling
+    one wrong answer from another before `expect_close` gives the general verdict)."""
+    import torch
+
+    v, t = value.double(), torch.as_tensor(target).double()
+    return v.shape == t.shape and bool(((v - t).abs() <= atol + rtol * t.abs()).all())
+
+
 _CACHE: dict = {}
 
 

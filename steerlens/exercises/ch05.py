@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from ._core import (
     Wrong,
+    allclose,
     cached,
     call,
     exercise,
     expect_callable,
     expect_choice,
-    expect_close,
     expect_tensor,
 )
-
-
-def _close(value, target, rtol=1e-3, atol=1e-5) -> bool:
-    import torch
-
-    v, t = value.double(), torch.as_tensor(target).double()
-    return v.shape == t.shape and bool(((v - t).abs() <= atol + rtol * t.abs()).all())
-
 
 # ------------------------------------------------------------------------------------------
 # ex-05-amplitude: the chain rule on paper (derivation)
@@ -88,15 +80,15 @@ def _chain_rule(a):
     d_delta, d_eta = _polar_reference(c, loss)
 
     mine = _real_output(f_delta, "dL_ddelta", g, c, shape=tuple(c.shape))
-    if _close(mine, d_eta):
+    if allclose(mine, d_eta):
         raise Wrong("`dL_ddelta` returns ∂L/∂η, the part of g that *stretches* c. Turning c by "
                     "δ moves it along ∂c/∂δ = i c: write g = a + ib and apply the chain rule to "
                     "Re c and Im c.")
-    if _close(mine, (g * c).imag) or _close(mine, -(g * c).imag):
+    if allclose(mine, (g * c).imag) or allclose(mine, -(g * c).imag):
         raise Wrong("`dL_ddelta` behaves like Im(g c) without a conjugate: the chain rule "
                     "pairs ∂L/∂Re c with ∂Re c/∂δ and ∂L/∂Im c with ∂Im c/∂δ, a real dot "
                     "product of two arrows, which in complex notation needs one conjugate.")
-    if _close(mine, (g * c.conj()).imag / c.abs()) or _close(mine, -(g * c.conj()).imag / c.abs()):
+    if allclose(mine, (g * c.conj()).imag / c.abs()) or allclose(mine, -(g * c.conj()).imag / c.abs()):
         raise Wrong("`dL_ddelta` is missing a factor |c|: the arrow ∂c/∂δ = i c has the length "
                     "of c, so a large coefficient turns the image more per radian.")
     expect_close(mine, d_delta, "what `dL_ddelta` returns", rtol=1e-3, atol=1e-5,
@@ -104,10 +96,10 @@ def _chain_rule(a):
                       "chain rule.")
 
     mine = _real_output(f_eta, "dL_deta", g, c, shape=tuple(c.shape))
-    if _close(mine, d_delta) or _close(mine, -d_delta):
+    if allclose(mine, d_delta) or allclose(mine, -d_delta):
         raise Wrong("`dL_deta` returns the phase derivative: η stretches c (∂c/∂η = c), it "
                     "does not turn it.")
-    if _close(mine, (g * c).real):
+    if allclose(mine, (g * c).real):
         raise Wrong("`dL_deta` behaves like Re(g c) without a conjugate: the chain rule is a "
                     "real dot product of the arrows g and ∂c/∂η, which needs one conjugate.")
     expect_close(mine, d_eta, "what `dL_deta` returns", rtol=1e-3, atol=1e-5,
@@ -127,11 +119,11 @@ def _chain_rule(a):
                         f"shape {tuple(out.shape)}.")
         out = out.reshape(2)
         reference = _shift_reference(c, loss, omega)
-        if _close(out, reference.flip(0)) and not _close(out, reference):
+        if allclose(out, reference.flip(0)) and not allclose(out, reference):
             raise Wrong("`dL_dshift` has its two components swapped: return (∂L/∂d_y, ∂L/∂d_x), "
                         "in the order of `omega` = (ω_y, ω_x).")
         summed = d_delta.sum()
-        if _close(out, -summed / omega) or _close(out, summed / omega):
+        if allclose(out, -summed / omega) or allclose(out, summed / omega):
             raise Wrong("`dL_dshift` divides by ω: that converts a phase *step* into the "
                         "displacement that would make it (d = −δ/ω, section 3). A derivative "
                         "goes the other way: the chain rule multiplies by ∂δ/∂d.")
@@ -206,7 +198,7 @@ def _tangent_slope(a):
     raw_all = torch.cat([measured[n][1] for n in measured])
     mine = torch.cat([every[n] for n in measured])
     target_all = torch.cat([measured[n][2] for n in measured])
-    if _close(mine, -squared_all, rtol=1e-3):
+    if allclose(mine, -squared_all, rtol=1e-3):
         raise Wrong("`tangent_slope` gives the slope per *raw* unit (normalize=\"none\", "
                     "θ_α = θ₀ − α∇L): that is part (a). In the l2 unit, α = 1 is the step whose "
                     "first-order image change is 1: how long a raw step is that?")
@@ -214,7 +206,7 @@ def _tangent_slope(a):
         raise Wrong("`tangent_slope` is right for the pixel lens, where θ = x and r = √G, but "
                     "not for the lenses that edit phases or amplitudes: their step is not "
                     "parallel to −∇ₓL. Write r in terms of the step's image change, not G.")
-    if _close(mine, -squared_all / raw_all**2, rtol=1e-3):
+    if allclose(mine, -squared_all / raw_all**2, rtol=1e-3):
         raise Wrong("`tangent_slope` divides by r twice: the l2 unit rescales the step once "
                     "(α_l2 = r · α_raw), and the slope is linear in the step.")
     expect_close(mine, target_all, "the slopes `tangent_slope` gives", rtol=rtol,
@@ -266,7 +258,7 @@ def _scale(a):
     driver = a.chapter("driver")
     singles, together = _scale_alignment(driver, a.chapter("x_all"), a.chapter("m_all"),
                                          int(a.context("RIGHT", 1)))
-    if not _close(mine, singles, rtol=0.0, atol=0.02) and _close(mine, singles.flip(0), rtol=0.0,
+    if not allclose(mine, singles, rtol=0.0, atol=0.02) and allclose(mine, singles.flip(0), rtol=0.0,
                                                                    atol=0.02):
         raise Wrong("`scale_alignment` is in the wrong order: the finest scale (scale 0) first.")
     if bool(((mine < -1) | (mine > 1)).any()):

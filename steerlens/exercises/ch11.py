@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from ._core import (
     Wrong,
+    allclose,
     call,
     exercise,
     expect_callable,
@@ -21,11 +22,8 @@ from ._core import (
 )
 
 
-def _close(value, target, rtol=1e-4, atol=1e-6) -> bool:
-    import torch
-
-    v, t = value.double(), torch.as_tensor(target).double()
-    return v.shape == t.shape and bool(((v - t).abs() <= atol + rtol * t.abs()).all())
+def _close(value, target) -> bool:
+    return allclose(value, target, rtol=1e-4, atol=1e-6)
 
 
 # ------------------------------------------------------------------------------------------
