@@ -10,6 +10,7 @@ from ._core import (
     exercise,
     expect_callable,
     expect_choice,
+    expect_close,
     expect_tensor,
 )
 
