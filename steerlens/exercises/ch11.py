@@ -22,8 +22,8 @@ from ._core import (
 )
 
 
-def _close(value, target) -> bool:
-    return allclose(value, target, rtol=1e-4, atol=1e-6)
+def _close(value, target, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
+    return allclose(value, target, rtol=rtol, atol=atol)
 
 
 # ------------------------------------------------------------------------------------------
