@@ -63,12 +63,11 @@ def fresh(tmp_path_factory):
     notebook_edition.write_notebook_edition(run / "notebooks")
     student_edition.write_student_edition(run / "student", edition=tmp / "edition")
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
-    print(f"\nColab-like environment: wheel built and installed in {installed:.0f} s")
-    return python, run, env
+    return python, run, env, installed
 
 
-def _run_folder(fresh, folder: str):
-    python, run, env = fresh
+def _run_folder(fresh, folder: str, capsys):
+    python, run, env, installed = fresh
     paths = sorted((run / folder).glob("*.ipynb"))
     assert len(paths) >= 13
     for p in paths:  # MyST left in a Markdown cell is a failure before anything runs
@@ -85,7 +84,9 @@ def _run_folder(fresh, folder: str):
     assert proc.returncode == 0 and len(results) == len(paths), proc.stderr[-3000:]
     total = time.perf_counter() - t0
     times = ", ".join(f"{r['notebook'][:2]} {r['seconds']:.0f} s" for r in results)
-    print(f"\n{folder} edition: {len(results)} notebooks in {total:.0f} s ({times})")
+    with capsys.disabled():  # the run times belong in the test log
+        print(f"\nColab-like: wheel built and installed in a fresh environment in {installed:.0f} s; "
+              f"{folder} edition: {len(results)} notebooks in {total:.0f} s ({times})")
     for r in results:
         assert r["error"] is None, f"{folder}/{r['notebook']} failed:\n{r['error']}"
         for text in r["checks"]:
@@ -93,11 +94,11 @@ def _run_folder(fresh, folder: str):
     return results
 
 
-def test_the_notebook_edition_runs_like_colab(fresh):
-    results = _run_folder(fresh, "notebooks")
+def test_the_notebook_edition_runs_like_colab(fresh, capsys):
+    results = _run_folder(fresh, "notebooks", capsys)
     assert sum(len(r["checks"]) for r in results) >= 35
 
 
-def test_the_student_edition_runs_like_colab(fresh):
-    results = _run_folder(fresh, "student")
+def test_the_student_edition_runs_like_colab(fresh, capsys):
+    results = _run_folder(fresh, "student", capsys)
     assert sum(len(r["checks"]) for r in results) >= 35
