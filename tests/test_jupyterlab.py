@@ -267,19 +267,20 @@ def _drive(page, url: str, shots: Path) -> None:
 # The notebook edition as a reader sees it in plain JupyterLab (no kernel needed)
 # ------------------------------------------------------------------------------------------
 READ_MARKDOWN = """() => {
-  const cells = [...document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown')];
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const cells = [...panel.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown')];
   // checkVisibility() is false inside a closed <details> (its content is content-visibility: hidden)
   const visible = e => e.checkVisibility ? e.checkVisibility() : !!e.getClientRects().length;
   return {
     cells: cells.length,
     text: cells.map(c => c.innerText).join('\\n'),
-    details: document.querySelectorAll('.jp-RenderedMarkdown details').length,
-    open: document.querySelectorAll('.jp-RenderedMarkdown details[open]').length,
-    hiddenShown: [...document.querySelectorAll('.jp-RenderedMarkdown details > :not(summary)')]
+    details: panel.querySelectorAll('.jp-RenderedMarkdown details').length,
+    open: panel.querySelectorAll('.jp-RenderedMarkdown details[open]').length,
+    hiddenShown: [...panel.querySelectorAll('.jp-RenderedMarkdown details > :not(summary)')]
       .filter(visible).length,
-    boxes: document.querySelectorAll('.jp-RenderedMarkdown blockquote strong').length,
-    math: document.querySelectorAll('.jp-RenderedMarkdown mjx-container, .jp-RenderedMarkdown .MathJax').length,
-    links: [...document.querySelectorAll('.jp-RenderedMarkdown a[href^="https://"]')].length,
+    boxes: panel.querySelectorAll('.jp-RenderedMarkdown blockquote strong').length,
+    math: panel.querySelectorAll('.jp-RenderedMarkdown mjx-container, .jp-RenderedMarkdown .MathJax').length,
+    links: [...panel.querySelectorAll('.jp-RenderedMarkdown a[href^="https://"]')].length,
   };
 }"""
 
@@ -305,18 +306,22 @@ def test_the_notebook_edition_reads_cleanly_in_jupyterlab(lab, tmp_path, chapter
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         try:
-            page.goto(f"{base}/lab/tree/{name}?token={token}")
-            page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=60_000)
+            # a workspace of its own, reset: only this notebook is open (not the tabs of the
+            # tests before it)
+            page.goto(f"{base}/lab/workspaces/edition-{chapter}/tree/{name}?token={token}&reset")
+            page.locator(".jp-Notebook:visible").first.wait_for(state="visible", timeout=60_000)
             dialog = page.locator(".jp-Dialog").get_by_role("button", name="No Kernel")
             if dialog.count():
                 dialog.click()
             page.wait_for_function(
-                "() => document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown').length > 10",
+                "() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+                ".jp-MarkdownCell .jp-RenderedMarkdown').length > 10",
                 timeout=60_000)
             page.wait_for_timeout(3000)  # MathJax typesets after the cells render
             seen = page.evaluate(READ_MARKDOWN)
             page.screenshot(path=str(shots / f"jupyterlab-{chapter}.png"))
-            box = page.locator(".jp-MarkdownCell blockquote", has_text=re.compile(r"Exercise \d")).first
+            box = page.locator(".jp-MarkdownCell blockquote:visible",
+                               has_text=re.compile(r"Exercise \d")).first
             box.evaluate("e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(500)
             page.screenshot(path=str(shots / f"jupyterlab-{chapter}-exercise.png"))
