@@ -325,6 +325,13 @@ def test_the_notebook_edition_reads_cleanly_in_jupyterlab(lab, tmp_path, chapter
             box.evaluate("e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(500)
             page.screenshot(path=str(shots / f"jupyterlab-{chapter}-exercise.png"))
+            if os.environ.get("STEERLENS_SCREEN_DIR"):  # a reader opens the first solution
+                summary = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) details > summary").nth(
+                    1 if chapter == "01_fourier_phase" else 0)
+                summary.click()
+                summary.evaluate("e => e.scrollIntoView({block: 'start'})")
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(shots / f"jupyterlab-{chapter}-solution.png"))
         finally:
             browser.close()
     text = seen["text"]
