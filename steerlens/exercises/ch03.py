@@ -22,15 +22,6 @@ MOVE_BAND, FINE_BAND, MOVE_PX = (1, 2), (0, 2), 3.0  # ex-03-move-band
 STEER_SCALE = 2  # ex-03-steer-orientation
 
 
-def _need(a, name: str):
-    """A chapter variable the check needs; a clear message when it is missing."""
-    value = a.context(name)
-    if value is None:
-        raise Wrong(f"the chapter's `{name}` is not defined here: run the chapter's cells above "
-                    "this exercise first.")
-    return value
-
-
 def _centres(a, csp):
     centres = a.context("centres")
     if centres is None or tuple(centres.shape[:2]) != (csp.height, csp.num_orientations):
@@ -90,7 +81,7 @@ def _grating_reference(csp, centres):
 def _grating_band(a):
     strongest = a.get("strongest")
     predicted = a.get("predicted")
-    csp = _need(a, "csp")
+    csp = a.chapter("csp")
     strongest = _pair(strongest, "strongest", csp)
     predicted = _pair(predicted, "predicted", csp)
     ref_strongest, ref_predicted, minus_only = _grating_reference(csp, _centres(a, csp))
@@ -170,7 +161,7 @@ def _move_band(a):
     theta = expect_number(a.get("theta_3px"), "theta_3px")
     moved = a.get("moved_3px")
     moved_fine = a.get("moved_fine")
-    csp, coeffs = _need(a, "csp"), _need(a, "coeffs")
+    csp, coeffs = a.chapter("csp"), a.chapter("coeffs")
     centres = _centres(a, csp)
     norm = float(centres[MOVE_BAND].norm())
     expect_close(theta, -MOVE_PX * norm, "theta_3px", rtol=0.02,
@@ -307,7 +298,7 @@ def _steer_orientation(a):
     prediction = expect_choice(a.get("prediction_edge"), "prediction_edge", ("a", "b", "c"))
     best = a.get("best_angle")
     gap_deg = a.get("median_gap_deg")
-    csp, coeffs, x = _need(a, "csp"), _need(a, "coeffs"), _need(a, "x")
+    csp, coeffs, x = a.chapter("csp"), a.chapter("coeffs"), a.chapter("x")
     h, w = x.shape[-2:]
     best = expect_tensor(best, "best_angle")
     if best.numel() != h * w:

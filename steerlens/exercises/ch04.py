@@ -19,15 +19,6 @@ TEMPORAL_ALPHA = 8.0  # ex-04-temporal
 WRAP_WAVELENGTH, WRAP_DELTA = 16.0, 0.25  # ex-04-wrap: the chapter's patch
 
 
-def _need(a, name: str):
-    """A chapter variable the check needs; a clear message when it is missing."""
-    value = a.context(name)
-    if value is None:
-        raise Wrong(f"the chapter's `{name}` is not defined here: run the chapter's cells above "
-                    "this exercise first.")
-    return value
-
-
 # ------------------------------------------------------------------------------------------
 # ex-04-cancel (prediction)
 # ------------------------------------------------------------------------------------------
@@ -55,7 +46,7 @@ def _cancel(a):
     prediction = expect_choice(a.get("prediction_cancel"), "prediction_cancel", ("a", "b", "c"))
     gain = expect_number(a.get("residual_gain"), "residual_gain")
     px = expect_number(a.get("residual_px"), "residual_px")
-    phase_mag, clip, delta = _need(a, "phase_mag"), _need(a, "clip"), _need(a, "delta")
+    phase_mag, clip, delta = a.chapter("phase_mag"), a.chapter("clip"), a.chapter("delta")
     amplitude = float(a.context("amplitude", float(delta.abs().max())))
     ref_gain, ref_px = _cancel_reference(phase_mag, clip, delta)
     if abs(gain - 1) < 0.05:
@@ -135,9 +126,9 @@ _BANK_CACHE: dict = {}
 
 
 def _third_reference(a) -> tuple[float, float]:
-    log_bank, envelope_errors, support = (_need(a, n) for n in ("log_bank", "envelope_errors",
+    log_bank, envelope_errors, support = (a.chapter(n) for n in ("log_bank", "envelope_errors",
                                                                   "support"))
-    sweep, ref, moved = (_need(a, n) for n in ("sweep_alpha", "ref_1d", "moved_1d"))
+    sweep, ref, moved = (a.chapter(n) for n in ("sweep_alpha", "ref_1d", "moved_1d"))
     wavelength = float(a.context("wavelength", 16.0))
     key = (id(log_bank), id(envelope_errors), id(sweep), id(ref), id(moved), wavelength)
     if _BANK_CACHE.get("key") != key:

@@ -12,11 +12,8 @@ from ._core import (
     expect_close,
     expect_number,
     expect_tensor,
+    near,
 )
-
-
-def _near(value: float, target: float, atol: float) -> bool:
-    return abs(value - target) <= atol
 
 
 def _chapter(a):
@@ -98,24 +95,24 @@ def _fade(a):
     shares = _fade_shares(test, sources, offsets, x)
     ref_motion, ref_fade = shares["+4 px"]
     atol = 0.01
-    if _near(motion, ref_fade, atol) and _near(fade, ref_motion, atol):
+    if near(motion, ref_fade, atol=atol) and near(fade, ref_motion, atol=atol):
         raise Wrong("`share_motion` and `share_fade` are swapped.")
     if not (0.0 <= motion <= 1.0 and 0.0 <= fade <= 1.0):
         raise Wrong("a motion share lies between 0 and 1 (use `blob_motion_fit`'s second "
                     "output, not the fitted offset).")
     bare_motion, bare_fade = shares["+4 px, no noise"]
-    if not _near(motion, ref_motion, atol) and _near(motion, bare_motion, atol):
+    if not near(motion, ref_motion, atol=atol) and near(motion, bare_motion, atol=atol):
         raise Wrong("`share_motion` is low because your moved image has no noise: add the "
                     "source's own `noise`. Otherwise the change also wipes out the noise, which "
                     "no motion of the blob explains.")
     expect_close(motion, ref_motion, "share_motion", rtol=0.0, atol=atol,
                  hint="Move every blob by +4 px (`offsets + 4`), add `noise`, clip to [0, 1], "
                       "and fit with `blob_motion_fit(moved[:, None])`; report the median share.")
-    if not _near(fade, ref_fade, atol):
-        if _near(fade, shares["+2 px"][1], atol):
+    if not near(fade, ref_fade, atol=atol):
+        if near(fade, shares["+2 px"][1], atol=atol):
             raise Wrong("`share_fade` is the cross-fade over 2 px: the exercise fades over the "
                         "same +4 px motion as (a).")
-        if _near(fade, bare_fade, atol):
+        if near(fade, bare_fade, atol=atol):
             raise Wrong("`share_fade` uses a moved image without the source's `noise`: build "
                         "the cross-fade from (a)'s moved image.")
     expect_close(fade, ref_fade, "share_fade", rtol=0.0, atol=atol,
@@ -249,26 +246,26 @@ def _coarse(a):
     coarse = _edit_measures(driver, x, target, blob, alphas, weights=[0, 0, 1])
     full = _edit_measures(driver, x, target, blob, alphas)
     atol = 0.01
-    if not _near(coherence, coarse["coherence"], atol):
-        if _near(coherence, full["coherence"], atol):
+    if not near(coherence, coarse["coherence"], atol=atol):
+        if near(coherence, full["coherence"], atol=atol):
             raise Wrong("`coarse_coherence` is the coherence of the full edit (`coherence_blob`): "
                         "use the gradient of the lens with `scale_weights=[0, 0, 1]`.")
-        if _near(coherence, coarse["coherence, whole image"], atol):
+        if near(coherence, coarse["coherence, whole image"], atol=atol):
             raise Wrong("`coarse_coherence` is taken over the whole image: pass the blob mask, "
                         "`overall_coherence(blob)`.")
-        if _near(coherence, coarse["coherence, mean"], atol):
+        if near(coherence, coarse["coherence, mean"], atol=atol):
             raise Wrong("`coarse_coherence` is the mean over the sources: the exercise asks "
                         "for the median.")
     expect_close(coherence, coarse["coherence"], "coarse_coherence", rtol=0.0, atol=atol,
                  hint="`flow.edit_displacement(coarse_grad).overall_coherence(blob)`, median "
                       "over the 32 sources.")
-    if flipped > 1.0 and _near(flipped / 100, coarse["flipped"], 1e-3):
+    if flipped > 1.0 and near(flipped / 100, coarse["flipped"], atol=1e-3):
         raise Wrong("`coarse_flipped` looks like a percentage: store a fraction between 0 and 1.")
-    if not _near(flipped, coarse["flipped"], 1e-3):
-        if _near(flipped, full["flipped"], 1e-3):
+    if not near(flipped, coarse["flipped"], atol=1e-3):
+        if near(flipped, full["flipped"], atol=1e-3):
             raise Wrong("`coarse_flipped` is the full edit's: use the coarsest-scale lens's "
                         "frames.")
-        if _near(flipped, coarse["flipped, last frame"], 1e-3):
+        if near(flipped, coarse["flipped, last frame"], atol=1e-3):
             raise Wrong("`coarse_flipped` counts only the last frame: a source counts as flipped "
                         "if p(right) > 0.5 at *any* α along the line.")
     expect_close(flipped, coarse["flipped"], "coarse_flipped", rtol=0.0, atol=1e-3,

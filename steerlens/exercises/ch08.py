@@ -14,13 +14,6 @@ ALPHA_AWAY = -4.0
 SCALE_FRAMES = 7
 
 
-def _target_probs(model, images, target):
-    import torch
-
-    with torch.no_grad():
-        return model(images).softmax(dim=1).gather(1, target[:, None])[:, 0]
-
-
 # ------------------------------------------------------------------------------------------
 # 8.1  Extrapolate away from the target
 # ------------------------------------------------------------------------------------------
@@ -29,6 +22,8 @@ def _target_probs(model, images, target):
 @exercise("ex-08-away", chapter=8, kind="prediction", title="Extrapolate away from the target",
           reads=("prediction_away", "away_px", "away_p"))
 def _away(a):
+    from ..evaluate import target_probability
+
     prediction = expect_choice(a.get("prediction_away"), "prediction_away", ["a", "b", "c"])
     away_px = expect_number(a.get("away_px"), "away_px")
     away_p = expect_number(a.get("away_p"), "away_p")
@@ -52,7 +47,7 @@ def _away(a):
                     "α = −4: synthesise them with `csp_lens.apply(grad_all, -4.0)` (8×3×64×64), "
                     "measure with `measure_motion(frames[:, None])` (it wants B×K×C×H×W) and "
                     "average the first output over the images.")
-    p = _target_probs(driver, back, target)
+    p = target_probability(driver, back, target)
     ref_p = float(p.median())
     if not near(away_p, ref_p, rtol=0.02, atol=1e-12):
         if near(away_p, float((1 - p).median()), rtol=1e-3):
@@ -61,7 +56,7 @@ def _away(a):
         if near(away_p, float(p.mean()), rtol=0.02, atol=1e-12):
             raise Wrong("`away_p` is the mean over the 8 images: the exercise asks for the median.")
         judge = a.context("judge")
-        if judge is not None and near(away_p, float(_target_probs(judge, back, target).median()),
+        if judge is not None and near(away_p, float(target_probability(judge, back, target).median()),
                                        rtol=0.02, atol=1e-12):
             raise Wrong("`away_p` is the judge's probability: the exercise asks for the driver's.")
         raise Wrong("`away_p` is not the driver's median probability of the target class on the "
@@ -169,6 +164,7 @@ def _luma_chroma(change):
 def _imagenet(a):
     import torch
 
+    from ..evaluate import target_probability
     from ..models import imagenet_class_index
 
     image = a.get("dal_image")
@@ -193,8 +189,8 @@ def _imagenet(a):
         raise Wrong("`dal_image` changes the colours, not only the luminance: build the lens with "
                     "`color=\"luminance\"`, as in section 6.")
     target = torch.tensor([snow])
-    p_driver = float(_target_probs(driver, image, target)[0])
-    p_judge = float(_target_probs(judge, image, target)[0])
+    p_driver = float(target_probability(driver, image, target)[0])
+    p_judge = float(target_probability(judge, image, target)[0])
     if p_driver < 0.5:
         raise Wrong("your edit does not convince the driver of *snow leopard*: edit toward "
                     "`models.imagenet_class_index(\"snow leopard\")` with a CSP-phase lens on "
@@ -208,7 +204,7 @@ def _imagenet(a):
         raise Wrong("`dal_driver` is not the driver's probability of *snow leopard* on `dal_image`: "
                     "read it with `read(driver_in, dal_image, snow)` or `edit.target_prob`.")
     if not near(dal_judge, p_judge, atol=1e-7, rtol=0.01):
-        if near(dal_judge, float(_target_probs(judge, source, target)[0]), atol=1e-7, rtol=0.01):
+        if near(dal_judge, float(target_probability(judge, source, target)[0]), atol=1e-7, rtol=0.01):
             raise Wrong("`dal_judge` is the judge's probability on the original photograph: read it "
                         "on the edited image `dal_image`.")
         raise Wrong("`dal_judge` is not the judge's probability of *snow leopard* on `dal_image`: "
@@ -236,9 +232,9 @@ def _imagenet(a):
         raise Wrong("`control_image`'s change points along your edit: the control must be random "
                     "(`torch.randn`), not derived from the edit.")
     control_judge = expect_number(answers["control_judge"], "control_judge")
-    p_control = float(_target_probs(judge, control, target)[0])
+    p_control = float(target_probability(judge, control, target)[0])
     if not near(control_judge, p_control, atol=1e-7, rtol=0.01):
-        if near(control_judge, float(_target_probs(driver, control, target)[0]), atol=1e-7, rtol=0.01):
+        if near(control_judge, float(target_probability(driver, control, target)[0]), atol=1e-7, rtol=0.01):
             raise Wrong("`control_judge` is the driver's probability: the control asks the judge.")
         raise Wrong("`control_judge` is not the judge's probability of *snow leopard* on "
                     "`control_image`: read it with `read(judge_in, control_image, snow)`.")
