@@ -20,10 +20,17 @@
   admonition (a gated solution, an API docstring) a ``pre`` is only about 620 px wide, so code
   there is set at 0.75rem (12 px): 80 characters take 578 of 587 px. The rules are served as
   ``_static/steerlens-book.css``.
+- Exercises are numbered per chapter: "Exercise 4.1" on the page of chapter 4, as in the notebook
+  edition, the checks' feedback and the grader's columns. sphinx-exercise numbers them through
+  the whole book ("Exercise 12"), because Sphinx numbers enumerable nodes per numbered toctree
+  section and the book's toctree is not numbered (chapter titles carry their numbers). After
+  Sphinx assigns its numbers, each ``book/NN_*`` page's exercises are renumbered ``(NN, k)`` in
+  the order Sphinx found them; titles, solution headings and references all read those numbers.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sphinx.builders.html._assets import _JavaScript
@@ -90,7 +97,41 @@ def _write_css(app, exception):
         (static / BOOK_CSS).write_text(_CSS, encoding="utf-8")
 
 
+_CHAPTER = re.compile(r"(?:^|/)(\d\d)_[^/]*$")
+
+
+def number_exercises_per_chapter(toc_fignumbers: dict) -> None:
+    """Renumber, in place, each chapter page's exercises ``(chapter, 1)``, ``(chapter, 2)``, ..."""
+    for docname, kinds in toc_fignumbers.items():
+        match = _CHAPTER.search(docname)
+        numbers = kinds.get("exercise")
+        if match is None or not numbers:
+            continue
+        chapter = int(match.group(1))
+        order = sorted(numbers, key=lambda ident: numbers[ident])
+        kinds["exercise"] = {ident: (chapter, k) for k, ident in enumerate(order, start=1)}
+
+
+def _patch_figure_numbers() -> None:
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    original = TocTreeCollector.assign_figure_numbers
+    if getattr(original, "steerlens_per_chapter", False):
+        return
+
+    def assign_figure_numbers(self, env):
+        old = env.toc_fignumbers
+        original(self, env)
+        number_exercises_per_chapter(env.toc_fignumbers)
+        # pages to rewrite: those whose numbers differ from the last build's (renumbered) ones
+        return [doc for doc, kinds in env.toc_fignumbers.items() if kinds != old.get(doc)]
+
+    assign_figure_numbers.steerlens_per_chapter = True
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
+
+
 def setup(app):
+    _patch_figure_numbers()
     app.connect("html-page-context", _fix_page_context, priority=10_000)
     app.add_css_file(BOOK_CSS, priority=900)
     # The stylesheet's text as an html-rebuild config value: when it changes, Sphinx's build
