@@ -41,7 +41,8 @@ def _sh(cmd, **kw):
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
-    """(python of a fresh environment with the wheel installed, folder with both editions)."""
+    """(python of a fresh environment with the wheel installed, folder with both editions);
+    the environment is deleted after the module's tests."""
     import notebook_edition
     import student_edition
 
@@ -63,7 +64,10 @@ def fresh(tmp_path_factory):
     notebook_edition.write_notebook_edition(run / "notebooks")
     student_edition.write_student_edition(run / "student", edition=tmp / "edition")
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
-    return python, run, env, installed
+    yield python, run, env, installed
+    # the environment holds a second PyTorch (about 6 GB): pytest keeps its last three temporary
+    # folders, and three of these would fill a small CI disk
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _run_folder(fresh, folder: str, capsys):
