@@ -8,6 +8,7 @@ surfaces as a traceback from deep inside torch or as a silent NaN.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -100,6 +101,18 @@ def check_choice(value, name: str, choices: Sequence[str]) -> str:
         raise ValueError(
             f"`{name}` must be one of {', '.join(repr(c) for c in choices)}; got {value!r}."
         )
+    return value
+
+
+def check_number(value, name: str) -> float:
+    """A finite real number: Python and NumPy ints and floats, or a one-element real tensor."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite, got {value}.")
     return value
 
 

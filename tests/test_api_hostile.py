@@ -509,3 +509,21 @@ def test_enough_calls_were_generated():
     if CALLS["n"] == 0:
         pytest.skip("run together with the property tests above")
     assert CALLS["n"] >= 500, CALLS["n"]
+
+
+def test_one_number_check_for_the_lens_and_the_widgets():
+    """Lens and widgets share `_checks.check_number`: NumPy scalars and one-element real tensors
+    are numbers; bools, complex values, strings and NaN are refused naming the argument."""
+    from steerlens._checks import check_number
+    from steerlens.lens import _lens, _results
+    from steerlens.widgets import _helpers
+
+    assert _lens.check_number is _results.check_number is _helpers._check_number is check_number
+    for value in (2, 2.0, np.float32(2.0), np.int64(2), torch.tensor(2.0), torch.tensor([2])):
+        assert check_number(value, "alpha") == 2.0
+    for value in (True, 1 + 2j, torch.tensor(1 + 2j), "2", torch.ones(2), None):
+        with pytest.raises(TypeError, match="`alpha` must be a number"):
+            check_number(value, "alpha")
+    for value in (float("nan"), np.float64("inf"), torch.tensor(float("-inf"))):
+        with pytest.raises(ValueError, match="`alpha` must be finite"):
+            check_number(value, "alpha")

@@ -9,7 +9,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from .._checks import check_choice, check_images, check_int, check_positive
+from .._checks import check_choice, check_images, check_int, check_number, check_positive
 from ..transforms import COLOR_MODES, CSP, Coefficients, Flow, Fourier, Pixel, Transform
 from ..transforms._validate import working_dtype
 from ..transforms.warp import check_flow_grid
@@ -24,7 +24,7 @@ from ._objectives import (
     objective_loss,
 )
 from ._results import EditResult, Gradient, MorphResult
-from ._validate import check_alphas, check_number, deprecated_alias, legacy_positional
+from ._validate import check_alphas, deprecated_alias, legacy_positional
 
 __all__ = ["SteerableLens", "DOMAINS", "COMPONENTS", "NORMALIZATIONS", "REGIMES"]
 

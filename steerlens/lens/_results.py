@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from .._checks import check_number
 from ..transforms import Coefficients, Transform
 from ._line import LineSynthesis
-from ._validate import check_number
 
 __all__ = ["Gradient", "MorphResult", "EditResult"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import torch
@@ -11,18 +10,6 @@ from torch import Tensor
 __all__: list[str] = []
 
 _MISSING = object()
-
-
-def check_number(value, name: str) -> float:
-    """A finite real number (a one-element tensor is accepted)."""
-    if isinstance(value, Tensor) and value.numel() == 1 and not value.is_complex():
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite, got {value}.")
-    return value
 
 
 def check_alphas(alphas, name: str = "alphas") -> Tensor:

@@ -10,18 +10,7 @@ import torch
 from torch import Tensor
 
 from .._checks import check_images
-
-
-def _check_number(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        if isinstance(value, Tensor) and value.numel() == 1:
-            value = value.item()
-        else:
-            raise TypeError(f"`{name}` must be a number, got {type(value).__name__}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite, got {value}.")
-    return value
+from .._checks import check_number as _check_number  # noqa: F401 (used by views and logic)
 
 
 def _check_range(value, name: str) -> tuple[float, float]:
