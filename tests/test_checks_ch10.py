@@ -37,15 +37,8 @@ def blobs():
     data = sl.data.ShiftedBlobs(**models.model_info("blobs_cnn").test_split)
     sources = torch.nonzero(data.labels == 0)[:32, 0]
     x, offsets, right = data.images[sources], data.offsets[sources], 1
-    candidates = torch.linspace(-4, 4, 161)
-    moves = torch.stack([data.render(sources, offset=float(o)) for o in candidates], dim=1)
-    moves = (moves - data.render(sources)[:, None]).flatten(2)
-
     def motion_share(frames):
-        change = (frames - x).flatten(1)
-        residual = ((change**2).sum(-1, keepdim=True) - 2 * (moves @ change[..., None])[..., 0]
-                    + (moves**2).sum(-1))
-        return 1 - residual.amin(-1) / (change**2).sum(-1).clamp_min(1e-12)
+        return data.motion_fit(sources, frames)[1]
 
     yy, xx = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
     cy = 15.5 + data.params["y_offset"][sources][:, None, None]

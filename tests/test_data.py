@@ -375,3 +375,53 @@ def test_render_blobs_on_the_suite_device_inputs_untouched(device):
     assert torch.equal(offsets, before)
     assert x.shape == (2, 1, 32, 32) and bool(torch.isfinite(x).all())
     torch.testing.assert_close(data.estimate_offset(x), before.cpu(), atol=0.05, rtol=0)
+
+
+# --- ShiftedBlobs.motion_fit: how much of an edit is the blob moving ------------------------
+
+
+def test_motion_fit_recovers_a_true_blob_motion():
+    ds = ShiftedBlobs(n=16, seed=3)
+    idx = torch.arange(8)
+    targets = torch.linspace(-3.5, 3.5, 8)  # on the 0.05-px grid
+    moved = ds.images[idx] + ds.render(idx, offset=targets) - ds.render(idx)
+    fitted, share = ds.motion_fit(idx, moved)
+    assert fitted.shape == share.shape == (8,)
+    assert torch.allclose(fitted, targets, atol=1e-5)
+    assert bool((share > 1 - 1e-5).all())
+
+
+def test_motion_fit_scores_paint_and_a_cross_fade_low():
+    ds = ShiftedBlobs(n=16, seed=3)
+    idx = torch.arange(8)
+    x = ds.images[idx]
+    half_way = 0.5 * x + 0.5 * (x + ds.render(idx, offset=-ds.offsets[idx]) - ds.render(idx))
+    noise = x + 0.05 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))
+    moved = x + ds.render(idx, offset=-ds.offsets[idx]) - ds.render(idx)
+    frames = torch.stack([moved, half_way, noise], dim=1)  # B×K×1×S×S
+    fitted, share = ds.motion_fit(idx, frames)
+    assert share.shape == (8, 3)
+    med = share.median(0).values
+    assert med[0] > 0.999  # the blob moved to its mirror position
+    assert 0.2 < med[1] < 0.8  # a cross-fade: only partly a motion
+    assert med[2] < 0.05  # noise: nothing of it is a motion
+    assert torch.allclose(fitted[:, 0], -ds.offsets[idx], atol=0.03)
+
+
+def test_motion_fit_candidates_and_errors():
+    ds = ShiftedBlobs(n=4, seed=0)
+    frames = ds.images[:2]
+    fitted, _ = ds.motion_fit([0, 1], frames, offsets=torch.tensor([-1.0, 0.0, 1.0]))
+    assert set(fitted.tolist()) <= {-1.0, 0.0, 1.0}
+    with pytest.raises(ValueError, match=r"`frames` must be B×1×32×32 .* with B = 3"):
+        ds.motion_fit([0, 1, 2], frames)
+    with pytest.raises(ValueError, match="`frames` must be"):
+        ds.motion_fit([0, 1], frames[:, 0])
+    with pytest.raises(TypeError, match="`frames`"):
+        ds.motion_fit([0, 1], frames.numpy())
+    with pytest.raises(ValueError, match="`frames`"):
+        ds.motion_fit([0, 1], frames * float("nan"))
+    with pytest.raises(ValueError, match="`offsets` must be a non-empty 1-D"):
+        ds.motion_fit([0, 1], frames, offsets=torch.zeros(0))
+    with pytest.raises(ValueError, match="`offsets`"):
+        ds.motion_fit([0, 1], frames, offsets=torch.tensor([float("inf")]))
