@@ -41,37 +41,35 @@ def chapter():
 # ------------------------------------------------------------------------------------------
 
 
-def _blob_motion_fit(ns, frames):
-    """The chapter's `blob_motion_fit` (section 3), for the test's namespace."""
-    test, sources, x = ns["test"], ns["sources"], ns["x"]
-    candidates = torch.linspace(-4, 4, 161)
-    moves = torch.stack([test.render(sources, offset=float(o)) for o in candidates], dim=1)
-    moves = (moves - test.render(sources)[:, None]).flatten(2)
-    change = (frames - x[:, None]).flatten(2)
-    residual = ((change**2).sum(-1, keepdim=True) - 2 * change @ moves.transpose(1, 2)
-                + (moves**2).sum(-1)[:, None])
-    best = residual.min(dim=-1)
-    return candidates[best.indices], 1 - best.values / (change**2).sum(-1).clamp_min(1e-12)
-
-
 @pytest.fixture(scope="module")
 def fade(chapter):
     test, sources, offsets, x = (chapter[k] for k in ("test", "sources", "offsets", "x"))
     noise = x - test.render(sources)
 
-    def shares(shift, with_noise=True):
+    def fits(shift, with_noise=True):
         moved = (test.render(sources, offset=offsets + shift) + (noise if with_noise else 0)).clamp(0, 1)
         faded = 0.5 * x + 0.5 * moved
-        return (float(_blob_motion_fit(chapter, moved[:, None])[1].median()),
-                float(_blob_motion_fit(chapter, faded[:, None])[1].median()))
+        return test.motion_fit(sources, moved[:, None]), test.motion_fit(sources, faded[:, None])
 
-    return {"right": shares(4.0), "bare": shares(4.0, with_noise=False), "2px": shares(2.0)}
+    def shares(shift, with_noise=True):
+        (_, moved), (_, faded) = fits(shift, with_noise)
+        return float(moved.median()), float(faded.median())
+
+    _, (fade_o, _) = fits(4.0)
+    return {"right": shares(4.0), "bare": shares(4.0, with_noise=False), "2px": shares(2.0),
+            "offset": float((fade_o[:, 0] - offsets).median()), "raw o*": float(fade_o.median())}
+
+
+def _fade_ns(chapter, fade, motion, faded, offset=None):
+    return {**chapter, "share_motion": motion, "share_fade": faded,
+            "fade_offset": fade["offset"] if offset is None else offset}
 
 
 def test_fade_accepts_the_computation(chapter, fade):
     motion, faded = fade["right"]
-    status, message = _status("ex-06-fade", {**chapter, "share_motion": motion, "share_fade": faded})
+    status, message = _status("ex-06-fade", _fade_ns(chapter, fade, motion, faded))
     assert status == "correct", message
+    assert abs(fade["offset"] - 2.0) < 0.3  # halfway between the two half-blobs
 
 
 @pytest.mark.parametrize(
@@ -87,16 +85,34 @@ def test_fade_accepts_the_computation(chapter, fade):
 )
 def test_fade_rejects_wrong_shares(chapter, fade, pick, word):
     motion, faded = pick(fade)
-    status, message = _status("ex-06-fade", {**chapter, "share_motion": motion, "share_fade": faded})
+    status, message = _status("ex-06-fade", _fade_ns(chapter, fade, motion, faded))
     assert status == "incorrect", message
     assert word in message
     for v in fade["right"]:
         assert f"{v:.2f}" not in message
 
 
+@pytest.mark.parametrize(
+    "pick, word",
+    [
+        (lambda f: f["raw o*"], "subtract each source's own offset"),
+        (lambda f: 4.0, "true motion of (a)"),
+        (lambda f: 3.0, "too large"),
+        (lambda f: -f["offset"], "sign"),
+    ],
+)
+def test_fade_rejects_wrong_offsets(chapter, fade, pick, word):
+    status, message = _status("ex-06-fade", _fade_ns(chapter, fade, *fade["right"], pick(fade)))
+    assert status == "incorrect", message
+    assert word in message
+    assert f"{fade['offset']:.2f}" not in message
+
+
 def test_fade_not_attempted(chapter):
     assert check("ex-06-fade", {}).status == "not attempted"
     assert check("ex-06-fade", {**chapter, "share_motion": 1.0}).status == "not attempted"
+    both = {**chapter, "share_motion": 1.0, "share_fade": 0.5}
+    assert check("ex-06-fade", both).status == "not attempted"  # fade_offset still None
 
 
 # ------------------------------------------------------------------------------------------
@@ -243,7 +259,7 @@ def _half(energy):
     return (energy[:-1].sum(0) / energy[-1]).sqrt()
 
 
-WEIGHTS = {"share_formula": _share, "half_weight": _half}
+WEIGHTS = {"share_formula": _share, "half_weight": _half, "closer_base": 4}
 
 
 def test_weights_accepts_the_derivation(chapter):
@@ -262,6 +278,9 @@ def test_weights_accepts_the_derivation(chapter):
         ({"half_weight": lambda e: e[:-1].sum(0) / e[-1]}, "w²"),
         ({"half_weight": lambda e: (e[-1] / e[:-1].sum(0)).sqrt()}, "upside down"),
         ({"half_weight": lambda e: (e[1] / e[-1]).sqrt()}, "not right"),
+        ({"closer_base": 2}, "measurably closer"),
+        ({"closer_base": 3}, "b = 2 or b = 4"),
+        ({"closer_base": "four"}, "single number"),
     ],
 )
 def test_weights_rejects_wrong_derivations(chapter, changes, word):

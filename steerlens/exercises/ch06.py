@@ -45,25 +45,6 @@ def _blob_mask(a, test, sources, offsets):
     return (yy - cy) ** 2 + (xx - cx) ** 2 < two_sigma**2
 
 
-def _motion_fit(test, sources, x):
-    """Section 3's fit: per frame, the share of the change that one move of the blob explains."""
-    import torch
-
-    candidates = torch.linspace(-4, 4, 161)
-    moves = torch.stack([test.render(sources, offset=float(o)) for o in candidates], dim=1)
-    moves = (moves - test.render(sources)[:, None]).flatten(2)
-
-    def fit(frames):
-        change = (frames - x[:, None]).flatten(2)
-        residual = ((change**2).sum(-1, keepdim=True) - 2 * change @ moves.transpose(1, 2)
-                    + (moves**2).sum(-1)[:, None])
-        best = residual.min(dim=-1)
-        share = 1 - best.values / (change**2).sum(-1).clamp_min(1e-12)
-        return candidates[best.indices], share
-
-    return fit
-
-
 # ------------------------------------------------------------------------------------------
 # ex-06-fade: moving or fading? (computation)
 # ------------------------------------------------------------------------------------------
@@ -71,26 +52,32 @@ def _motion_fit(test, sources, x):
 
 @cached
 def _fade_shares(test, sources, offsets, x):
-    """Median motion shares (moved, cross-faded) for +4 px, +4 px without noise, +2 px."""
-    fit = _motion_fit(test, sources, x)
+    """Median motion shares (moved, cross-faded) for +4 px, +4 px without noise, +2 px; and the
+    cross-fade's median o* − o₀ and median o* over +4 px (``ShiftedBlobs.motion_fit``)."""
     noise = x - test.render(sources)
 
-    def shares(shift, with_noise=True):
+    def fits(shift, with_noise=True):
         moved = test.render(sources, offset=offsets + shift) + (noise if with_noise else 0)
         moved = moved.clamp(0, 1)
         fade_frame = 0.5 * x + 0.5 * moved
-        return (float(fit(moved[:, None])[1].median()),
-                float(fit(fade_frame[:, None])[1].median()))
+        return test.motion_fit(sources, moved), test.motion_fit(sources, fade_frame)
 
+    def shares(shift, with_noise=True):
+        (_, moved), (_, faded) = fits(shift, with_noise)
+        return float(moved.median()), float(faded.median())
+
+    _, (fade_o, _) = fits(4.0)
     return {"+4 px": shares(4.0), "+4 px, no noise": shares(4.0, with_noise=False),
-            "+2 px": shares(2.0)}
+            "+2 px": shares(2.0), "fade o* - o0": float((fade_o - offsets).median()),
+            "fade o*": float(fade_o.median())}
 
 
 @exercise("ex-06-fade", chapter=6, kind="computation", title="Moving or fading?",
-          reads=("share_motion", "share_fade"))
+          reads=("share_motion", "share_fade", "fade_offset"))
 def _fade(a):
     motion = expect_number(a.get("share_motion"), "share_motion")
     fade = expect_number(a.get("share_fade"), "share_fade")
+    fade_offset = expect_number(a.get("fade_offset"), "fade_offset")
     test, sources, offsets, x = _chapter(a)
     shares = _fade_shares(test, sources, offsets, x)
     ref_motion, ref_fade = shares["+4 px"]
@@ -118,8 +105,20 @@ def _fade(a):
     expect_close(fade, ref_fade, "share_fade", rtol=0.0, atol=atol,
                  hint="The cross-fade is ½ x₀ + ½ x_moved with (a)'s moved image; fit it with "
                       "`blob_motion_fit` and report the median share.")
-    return ("A true motion is explained completely; a cross-fade, the way pixels 'move' a "
-            "blob, only in part. Where does its best-fit offset land?")
+    ref_offset = shares["fade o* - o0"]
+    if not near(fade_offset, ref_offset, atol=0.05):
+        if near(fade_offset, shares["fade o*"], atol=0.05):
+            raise Wrong("`fade_offset` is the median o* itself: subtract each source's own "
+                        "offset o₀ (`offsets`) first, then take the median.")
+        if near(fade_offset, 4.0, atol=0.05):
+            raise Wrong("`fade_offset` is where the true motion of (a) lands; fit the "
+                        "cross-fade and read its own o*.")
+    expect_close(fade_offset, ref_offset, "fade_offset", rtol=0.0, atol=0.05,
+                 hint="`blob_motion_fit(cross_fade[:, None])` returns (o*, share); take "
+                      "the median over the sources of o*[:, 0] − offsets.")
+    return (f"A true motion is explained completely; a cross-fade, the way pixels 'move' a "
+            f"blob, only in part, and its best-fit offset lands about halfway "
+            f"({ref_offset:+.2f} px): one blob between the two half-blobs explains them best.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -298,14 +297,15 @@ def _coarse(a):
 
 
 @cached
-def _scale_energies(driver, x, target, weights=None):
-    """Scale × source: the energy of each scale's part of the first-order change Δx."""
+def _scale_changes(driver, x, target, weights=None, downsample=False):
+    """Scale × B × C × H × W: each scale's part of the first-order change Δx of a CSP-phase lens."""
     import torch
 
     from ..lens import SteerableLens
     from ..transforms import Coefficients
 
-    lens = SteerableLens(driver, domain="csp", component="phase", scale_weights=weights)
+    lens = SteerableLens(driver, domain="csp", component="phase", scale_weights=weights,
+                         downsample=downsample)
     grad = lens.gradient(x, target)
     csp, coeffs = grad.transform, grad.coefficients
     zero = {k: torch.zeros_like(v) for k, v in coeffs.fixed.items()}
@@ -314,18 +314,38 @@ def _scale_energies(driver, x, target, weights=None):
         bands = [torch.zeros_like(b) for b in coeffs.bands]
         if step is not None:
             bands[s] = coeffs.bands[s] * 1j * step
-        change = csp.synthesize(Coefficients(bands, zero))
-        out.append((change**2).flatten(1).sum(1))
+        out.append(csp.synthesize(Coefficients(bands, zero)))
     return torch.stack(out).double()
 
 
+def _scale_energies(driver, x, target, weights=None):
+    """Scale × source: the energy of each scale's part of the first-order change Δx."""
+    return (_scale_changes(driver, x, target, weights) ** 2).flatten(2).sum(2)
+
+
+@cached
+def _closer_base(driver, x, target):
+    """The base b (2 or 4) whose weights b^s bring the full-resolution step closest to the
+    downsampled one: the larger median cosine over the sources."""
+    import torch
+
+    downsampled = _scale_changes(driver, x, target, downsample=True).sum(0).flatten(1)
+    cosines = {}
+    for b in (2, 4):
+        step = _scale_changes(driver, x, target, [float(b**s) for s in range(3)]).sum(0)
+        cos = torch.nn.functional.cosine_similarity(step.flatten(1), downsampled)
+        cosines[b] = float(cos.median())
+    return max(cosines, key=cosines.get), cosines
+
+
 @exercise("ex-06-weights", chapter=6, kind="derivation", title="The spread over scales on paper",
-          reads=("share_formula", "half_weight"))
+          reads=("share_formula", "half_weight", "closer_base"))
 def _weights(a):
     import torch
 
     formula = expect_callable(a.get("share_formula"), "share_formula")
     half = expect_callable(a.get("half_weight"), "half_weight")
+    base = expect_number(a.get("closer_base"), "closer_base")
     _, _, _, x = _chapter(a)
     driver = a.chapter("driver")
     target = int(a.context("target", 1))
@@ -363,4 +383,13 @@ def _weights(a):
     expect_close(mine, reference, "what `half_weight` returns", rtol=1e-3,
                  hint="Set the coarsest scale's share in your formula, with w = (1, 1, w), to "
                       "½ and solve for w.")
-    return "Both agree with the lens, to rounding: the normalisation cancels in a share."
+    if base not in (2.0, 4.0):
+        raise Wrong(f"`closer_base` is {base:g}; the question offers b = 2 or b = 4.")
+    closer, cosines = _closer_base(driver, x, target)
+    if base != closer:
+        raise Wrong("`closer_base`: the step with the other base is measurably closer to the "
+                    "downsampled one. Section 7: by how much does downsampling multiply scale s's "
+                    "part of Δx?")
+    return ("Both formulas agree with the lens, to rounding: the normalisation cancels in a "
+            f"share. (c): median cosine with the downsampled step {cosines[2]:.3f} for 2ˢ, "
+            f"{cosines[4]:.3f} for 4ˢ.")
