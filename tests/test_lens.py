@@ -267,6 +267,33 @@ def test_scale_weights_freeze_and_weight_bands(device):
     assert torch.equal(g2.step_phase[0][:, :, 0], -g2.grad_phase[0][:, :, 0])
 
 
+@pytest.mark.parametrize("normalize, downsample", [("none", False), ("l2", False), ("l2", True)])
+def test_tight_frame_changes_amplitudes_not_phases_or_edits(normalize, downsample, device):
+    """A tight-frame pyramid's bands are the default's times one constant per scale: the same phases,
+    the same ∂L/∂δ, the same frames; the amplitudes (and their gradient) rescale."""
+    model = _net(device=device)
+    x = _images(batch=2, device=device)
+    plain = SteerableLens(model, height=2, normalize=normalize, downsample=downsample)
+    tight = SteerableLens(model, height=2, normalize=normalize, downsample=downsample,
+                          tight_frame=True)
+    assert tight.transform((16, 16)).tight_frame and not plain.transform((16, 16)).tight_frame
+    gp, gt = plain.gradient(x, 1), tight.gradient(x, 1)
+    for a, b in zip(gp.grad_phase, gt.grad_phase, strict=True):
+        assert torch.allclose(a, b, atol=1e-5 * float(a.abs().max()))
+    for bp, bt in zip(gp.coefficients.bands, gt.coefficients.bands, strict=True):
+        big = bp.abs() > 1e-3 * float(bp.abs().max())
+        ratio = bt[big] / bp[big]  # one real constant per scale, not 1
+        assert float((ratio - ratio.real.mean()).abs().max()) < 1e-4 * float(ratio.real.mean())
+        assert abs(float(ratio.real.mean()) - 1) > 0.1
+    frames_p = plain.extrapolate(x, 1, [0.5, 2.0])
+    frames_t = tight.extrapolate(x, 1, [0.5, 2.0])
+    assert (frames_p - frames_t).abs().max() < 1e-5
+    with pytest.raises(ValueError, match="`tight_frame` .* needs domain='csp'"):
+        SteerableLens(model, domain="pixel", tight_frame=True)
+    with pytest.raises(TypeError, match="`tight_frame` must be True or False"):
+        SteerableLens(model, tight_frame=1)
+
+
 # ---------------------------------------------------------------------------
 # the sweep
 # ---------------------------------------------------------------------------

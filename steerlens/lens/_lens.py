@@ -91,6 +91,13 @@ class SteerableLens:
         tensor); zero freezes a band. ``None`` weights every band 1.
     batch_size
         Largest batch sent to the model when scoring frames.
+    tight_frame
+        ``domain="csp"`` only: build the pyramid as a tight frame (Parseval: its
+        coefficients carry the image's energy, ``CSP(tight_frame=True)``). Each
+        scale's bands are the default's times a positive constant of that scale,
+        so the phases, the gradient ``∂L/∂δ`` and every phase edit are the same;
+        only the amplitudes' scale changes. For comparing pyramids, or for
+        energy read-outs.
     flow_grid
         ``domain="flow"`` only: control points of the displacement field per
         side, an int ``g`` or a pair ``(g_h, g_w)`` (at most the image size;
@@ -106,15 +113,16 @@ class SteerableLens:
         If ``model`` is not callable, ``preprocess`` is neither callable nor
         ``None``, ``height`` (when not ``"auto"``), ``order`` or ``batch_size`` is
         not an int, ``scale_weights`` is not numbers, ``flow_grid`` is not an int
-        or a pair of ints, or options passed positionally (deprecated) are too
-        many or also given as keywords.
+        or a pair of ints, ``tight_frame`` is not a bool, or options passed
+        positionally (deprecated) are too many or also given as keywords.
     ValueError
         If ``domain``, ``component``, ``objective``, ``color`` or ``normalize`` is
         not one of its settings, ``height``, ``order`` or ``batch_size`` is < 1,
         ``scale_weights`` is given for a domain other than ``"csp"``, is not 1-D
         or 2-D with ``order + 1`` columns, or is negative, not finite or all zero,
-        or ``flow_grid`` is given for a domain other than ``"flow"`` or has a
-        size < 1.
+        ``flow_grid`` is given for a domain other than ``"flow"`` or has a
+        size < 1, or ``tight_frame=True`` is given for a domain other than
+        ``"csp"``.
 
     Notes
     -----
@@ -192,6 +200,7 @@ class SteerableLens:
         downsample: bool = False,
         batch_size: int = 32,
         flow_grid: int | Sequence[int] | None = None,
+        tight_frame: bool = False,
     ):
         if legacy:
             options = legacy_positional(
@@ -229,6 +238,14 @@ class SteerableLens:
                 f"`flow_grid` sets the flow domain's control grid and needs domain='flow', "
                 f"got domain={self.domain!r}."
             )
+        if not isinstance(tight_frame, bool):
+            raise TypeError(f"`tight_frame` must be True or False, got {type(tight_frame).__name__}.")
+        if tight_frame and self.domain != "csp":
+            raise ValueError(
+                f"`tight_frame` builds the pyramid as a tight frame and needs domain='csp', "
+                f"got domain={self.domain!r}."
+            )
+        self.tight_frame = tight_frame
         self._transforms: dict[tuple[int, int], Transform] = {}
         self._warned_training = False
 
@@ -302,8 +319,8 @@ class SteerableLens:
         t = self._transforms.get(key)
         if t is None:
             if self.domain == "csp":
-                t = CSP(key, height=self.height, order=self.order,
-                        downsample=self.downsample, color=self.color)
+                t = CSP(key, height=self.height, order=self.order, downsample=self.downsample,
+                        tight_frame=self.tight_frame, color=self.color)
                 if self.scale_weights is not None and self.scale_weights.shape[0] != t.height:
                     raise ValueError(
                         f"`scale_weights` has {self.scale_weights.shape[0]} scales but the "
