@@ -62,13 +62,14 @@ def _fade_shares(test, sources, offsets, x):
         fade_frame = 0.5 * x + 0.5 * moved
         return test.motion_fit(sources, moved), test.motion_fit(sources, fade_frame)
 
-    def shares(shift, with_noise=True):
-        (_, moved), (_, faded) = fits(shift, with_noise)
+    def shares(fitted):
+        (_, moved), (_, faded) = fitted
         return float(moved.median()), float(faded.median())
 
-    _, (fade_o, _) = fits(4.0)
-    return {"+4 px": shares(4.0), "+4 px, no noise": shares(4.0, with_noise=False),
-            "+2 px": shares(2.0), "fade o* - o0": float((fade_o - offsets).median()),
+    four = fits(4.0)
+    fade_o = four[1][0]
+    return {"+4 px": shares(four), "+4 px, no noise": shares(fits(4.0, with_noise=False)),
+            "+2 px": shares(fits(2.0)), "fade o* - o0": float((fade_o - offsets).median()),
             "fade o*": float(fade_o.median())}
 
 
