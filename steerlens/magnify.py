@@ -609,9 +609,6 @@ def linear(
     clip
         Clamp the output to ``[0, 1]`` (default).
 
-    Everything after ``fs`` is keyword-only (passing it positionally still
-    works, with a ``DeprecationWarning``, for one release).
-
     Returns
     -------
     Tensor
@@ -631,6 +628,11 @@ def linear(
         ``temporal_filter`` or ``color`` is not one of its settings, (``"ideal"``) no
         DFT frequency of the clip lies in the pass band, or ``wavelength_cutoff`` is
         not finite and > 0.
+
+    Notes
+    -----
+    Everything after ``fs`` is keyword-only (passing it positionally still
+    works, with a ``DeprecationWarning``, for one release).
 
     Examples
     --------
@@ -924,9 +926,6 @@ def phase_based(
     clip
         Clamp the output to ``[0, 1]`` (default).
 
-    Everything after ``fs`` is keyword-only (passing it positionally still
-    works, with a ``DeprecationWarning``, for one release).
-
     Returns
     -------
     Tensor
@@ -941,6 +940,11 @@ def phase_based(
     ValueError
         As :class:`PhaseMagnifier`, and if ``alpha`` is not finite or
         ``phase_limit`` is not finite and > 0.
+
+    Notes
+    -----
+    Everything after ``fs`` is keyword-only (passing it positionally still
+    works, with a ``DeprecationWarning``, for one release).
 
     Examples
     --------

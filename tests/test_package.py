@@ -97,3 +97,30 @@ def test_public_callables_that_can_raise_document_it():
         if any(token in body for token in _RAISES) and "Raises" not in (inspect.getdoc(obj) or ""):
             undocumented.append(qualname)
     assert undocumented == [], f"public callables without a Raises section: {undocumented}"
+
+
+def test_documented_parameters_are_real_parameters():
+    # numpydoc's Parameters section as the API page's renderer (napoleon) reads it: a paragraph
+    # left at the section's indentation becomes a bogus "parameter" (the API page once listed
+    # `still`, `works` and `DeprecationWarning` as parameters of SteerableLens).
+    import inspect
+    import re
+
+    napoleon = pytest.importorskip("sphinx.ext.napoleon")
+    config = napoleon.Config(napoleon_use_param=True, napoleon_numpy_docstring=True)
+    bogus = []
+    for qualname, obj in _public_callables():
+        doc = inspect.getdoc(obj)
+        if not doc or "Parameters\n----------" not in doc:
+            continue
+        target = obj.__init__ if inspect.isclass(obj) else obj
+        try:
+            names = set(inspect.signature(target).parameters)
+        except (TypeError, ValueError):
+            continue
+        parsed = str(napoleon.NumpyDocstring(doc, config))
+        for documented in re.findall(r"^:param ([^:]+):", parsed, flags=re.M):
+            for name in (n.replace("\\", "").strip().lstrip("*") for n in documented.split(",")):
+                if name not in names:
+                    bogus.append(f"{qualname}: {name!r}")
+    assert bogus == [], f"documented parameters that the signature does not have: {bogus}"

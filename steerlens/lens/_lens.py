@@ -104,9 +104,6 @@ class SteerableLens:
         ``1``: one global translation). ``None`` (default): 8, or the image
         size if smaller (the grid of :func:`steerlens.evaluate.fit_smooth_warp`).
 
-    Everything after ``domain`` is keyword-only (passing it positionally still
-    works, with a ``DeprecationWarning``, for one release).
-
     Raises
     ------
     TypeError
@@ -126,6 +123,8 @@ class SteerableLens:
 
     Notes
     -----
+    - Everything after ``domain`` is keyword-only (passing it positionally still
+      works, with a ``DeprecationWarning``, for one release).
     - At the source the model sees ``x`` itself; the gradient flows through the
       synthesis ``S``, whose reconstruction of ``x`` is exact to float round-off.
     - In iterative edits the model sees the clipped image and the gradient
